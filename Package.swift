@@ -1,0 +1,132 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every Drover target shares: Swift 6 mode, stricter features, warnings as errors.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Drover",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "drover", targets: ["drover"]),
+        .executable(name: "drover-agent", targets: ["drover-agent"]),
+        .executable(name: "drover-bench", targets: ["drover-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // System OpenSSL 3 (libssl + libcrypto); shim.h wraps the macros Swift cannot import.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // System zlib for per-frame compression.
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "DroverWire",
+            dependencies: [
+                "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DroverTLS",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DroverTestSupport",
+            dependencies: [
+                "DroverTLS",
+                "DroverWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DroverCLI",
+            dependencies: [
+                "DroverWire",
+                "DroverTLS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "drover",
+            dependencies: ["DroverCLI"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "drover-agent",
+            dependencies: ["DroverCLI"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "drover-bench",
+            dependencies: [
+                "DroverWire",
+                "DroverTLS",
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Replays a corpus normally; built with -sanitize=fuzzer by scripts/fuzz it is a libFuzzer target.
+        .executableTarget(
+            name: "drover-fuzz",
+            dependencies: [
+                "DroverWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverWireTests",
+            dependencies: [
+                "DroverWire",
+                "DroverTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            resources: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverTLSTests",
+            dependencies: [
+                "DroverTLS",
+                "DroverWire",
+                "DroverTestSupport",
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
