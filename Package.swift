@@ -73,12 +73,20 @@ let package = Package(
         ),
         .executableTarget(
             name: "drover",
-            dependencies: ["DroverCLI"],
+            dependencies: [
+                "DroverCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
+        // The lean agent: no SQLite, no full Foundation; only what a host needs.
         .executableTarget(
             name: "drover-agent",
-            dependencies: ["DroverCLI"],
+            dependencies: [
+                "DroverWire",
+                "DroverTLS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,0 +1,20 @@
+import ArgumentParser
+import DroverWire
+
+/// The `drover` command: controller daemon, development mode and operator CLI.
+public struct DroverCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "drover",
+        abstract: "Deploy containers across a fleet of Linux servers, safely and fast.",
+        discussion: """
+            Drover runs a controller that coordinates rolling and canary rollouts, and a \
+            lightweight agent (drover-agent) on every host. Controller and agents speak \
+            the Drover wire protocol (Protocol/README.md) over mutual TLS on the system \
+            OpenSSL.
+            """,
+        version: "drover \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))",
+        subcommands: [VersionCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+import DroverCLI
+
+@main
+enum DroverMain {
+    static func main() async {
+        await DroverCommand.main()
+    }
+}
