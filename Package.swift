@@ -51,6 +51,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Host metrics: pure /proc and statvfs parsers plus a collector (FoundationEssentials at most).
+        .target(
+            name: "DroverHost",
+            dependencies: [],
+            swiftSettings: strict
+        ),
         .target(
             name: "DroverTestSupport",
             dependencies: [
@@ -120,6 +126,11 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             resources: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverHostTests",
+            dependencies: ["DroverHost"],
             swiftSettings: strict
         ),
         .testTarget(

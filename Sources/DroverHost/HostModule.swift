@@ -1,0 +1,1 @@
+/// Host metrics (module placeholder until the parsers land).
