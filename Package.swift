@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // System OpenSSL 3 (libssl + libcrypto); shim.h wraps the macros Swift cannot import.
@@ -55,6 +56,14 @@ let package = Package(
         .target(
             name: "DroverHost",
             dependencies: [],
+            swiftSettings: strict
+        ),
+        // The controller's durable state: SQLite (WAL) through GRDB, versioned migrations.
+        .target(
+            name: "DroverStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -131,6 +140,11 @@ let package = Package(
         .testTarget(
             name: "DroverHostTests",
             dependencies: ["DroverHost"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverStoreTests",
+            dependencies: ["DroverStore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,1 @@
+/// Controller state (placeholder until the store lands).
