@@ -1,1 +1,0 @@
-/// Host metrics (module placeholder until the parsers land).
