@@ -109,9 +109,12 @@ let package = Package(
             dependencies: [
                 "DroverWire",
                 "DroverTLS",
+                "DroverTestSupport",
                 "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -122,6 +125,7 @@ let package = Package(
             dependencies: [
                 "DroverWire",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: strict
         ),
@@ -141,6 +145,7 @@ let package = Package(
         .testTarget(
             name: "DroverHostTests",
             dependencies: ["DroverHost"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

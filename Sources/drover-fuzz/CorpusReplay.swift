@@ -1,7 +1,7 @@
-#if !DROVER_LIBFUZZER
 import Foundation
 
-/// Replays fuzz inputs through the same property the fuzzer checks, without libFuzzer.
+/// Replays fuzz inputs through the same property the fuzzer checks, without libFuzzer;
+/// built with `-DDROVER_LIBFUZZER` (scripts/fuzz) it hands control to libFuzzer instead.
 ///
 /// Arguments are files or directories. A `.json` vectors file contributes every `"hex"`
 /// string it holds (see `Protocol/vectors/frames.json`); any other file is one raw input.
@@ -9,6 +9,14 @@ import Foundation
 @main
 enum CorpusReplay {
     static func main() throws {
+        #if DROVER_LIBFUZZER
+        FuzzEntry.run()
+        #else
+        try replay()
+        #endif
+    }
+
+    static func replay() throws {
         let arguments = CommandLine.arguments.dropFirst()
         if arguments.isEmpty || arguments.contains("--help") {
             print("usage: drover-fuzz PATH...   (files or directories of fuzz inputs / vector JSON)")
@@ -92,4 +100,3 @@ enum ReplayError: Error, CustomStringConvertible {
         }
     }
 }
-#endif

@@ -1,0 +1,118 @@
+/// The controller's durable state: hosts, join and API tokens, certificates, events.
+///
+/// The I/O seam between the controller and its database. Every method is synchronous and
+/// throws ``StoreError``; every timestamp is a `now` parameter in Unix milliseconds, so
+/// callers (and tests) own the clock. Implementations are safe to call from any thread.
+public protocol StateStore: Sendable {
+    // MARK: Schema
+
+    /// Identifiers of the migrations applied to the database, in order (e.g. `["v1"]`).
+    func appliedMigrations() throws(StoreError) -> [String]
+
+    // MARK: Hosts
+
+    /// Stores a new host.
+    ///
+    /// - Throws: ``StoreError/duplicateHostName(_:)`` if a host that is not removed has the name.
+    func insertHost(_ host: HostRecord) throws(StoreError)
+    /// The host with this id, removed ones included.
+    func host(id: String) throws(StoreError) -> HostRecord?
+    /// The host with this name that is not removed.
+    func host(named name: String) throws(StoreError) -> HostRecord?
+    /// All hosts ordered by name, removed ones only when asked.
+    func listHosts(includeRemoved: Bool) throws(StoreError) -> [HostRecord]
+    /// Changes a host's state; moving to ``HostState/removed`` also sets `removedAt` and
+    /// revokes all the host's certificates (reason "host removed") in the same transaction.
+    ///
+    /// - Throws: ``StoreError/hostNotFound(_:)``, ``StoreError/hostRemoved(_:)``.
+    func updateHostState(id: String, to state: HostState, now: Int64) throws(StoreError) -> HostRecord
+    /// Records a heartbeat: sets `lastSeenAt`, and the address and agent version when given.
+    func recordHostSeen(
+        id: String,
+        now: Int64,
+        address: String?,
+        agentVersion: String?
+    ) throws(StoreError) -> HostRecord
+    /// Replaces a host's labels.
+    func setHostLabels(id: String, labels: [String: String]) throws(StoreError) -> HostRecord
+
+    // MARK: Join tokens
+
+    /// Generates a join token with the store's hasher and stores its record; the plaintext is returned once.
+    func createJoinToken(
+        ttl: Duration,
+        uses: Int?,
+        labels: [String: String],
+        now: Int64
+    ) throws(StoreError) -> IssuedJoinToken
+    /// Stores a record made by ``JoinToken/generate(now:ttl:uses:labels:hasher:)``.
+    func insertJoinToken(_ record: JoinTokenRecord) throws(StoreError)
+    /// The join token with this public id.
+    func joinToken(id: String) throws(StoreError) -> JoinTokenRecord?
+    /// All join tokens, oldest first.
+    func listJoinTokens() throws(StoreError) -> [JoinTokenRecord]
+    /// Revokes a join token (idempotent: the first revocation time is kept).
+    func revokeJoinToken(id: String, now: Int64) throws(StoreError) -> JoinTokenRecord
+    /// Checks and consumes one use of a join token in one write transaction.
+    ///
+    /// - Returns: The record after the use was counted.
+    /// - Throws: ``StoreError/malformedToken(reason:)``, ``StoreError/unknownToken`` (unknown id
+    ///   or wrong secret), ``StoreError/tokenRevoked``, ``StoreError/tokenExpired(at:)``,
+    ///   ``StoreError/tokenUsedUp(uses:)``.
+    func redeemJoinToken(token: String, now: Int64) throws(StoreError) -> JoinTokenRecord
+
+    // MARK: Certificates
+
+    /// Records an issued certificate and makes it the host's current one (`certFingerprint`).
+    ///
+    /// - Throws: ``StoreError/hostNotFound(_:)``, ``StoreError/duplicateCertificate(serial:)``.
+    func recordIssuedCertificate(_ certificate: CertificateRecord) throws(StoreError)
+    /// Revokes every not-yet-revoked certificate of a host; returns how many were revoked.
+    func revokeCertificates(hostID: String, reason: String, now: Int64) throws(StoreError) -> Int
+    /// Fingerprints of all revoked certificates, sorted: the TLS deny list.
+    func revokedFingerprints() throws(StoreError) -> [String]
+    /// The certificate with this fingerprint (case-insensitive hex).
+    func certificate(fingerprint: String) throws(StoreError) -> CertificateRecord?
+    /// A host's certificates, oldest first.
+    func certificates(hostID: String) throws(StoreError) -> [CertificateRecord]
+
+    // MARK: API tokens
+
+    /// Creates an API token; the plaintext `drv_api_<id>_<secret>` is returned once.
+    func createAPIToken(name: String, role: APIRole, now: Int64) throws(StoreError) -> IssuedAPIToken
+    /// Checks a bearer token; updates `lastUsedAt` at most once a minute.
+    ///
+    /// - Throws: ``StoreError/malformedToken(reason:)``, ``StoreError/unknownAPIToken``,
+    ///   ``StoreError/apiTokenRevoked``.
+    func authenticateAPIToken(_ token: String, now: Int64) throws(StoreError) -> APITokenRecord
+    /// All API tokens, oldest first.
+    func listAPITokens() throws(StoreError) -> [APITokenRecord]
+    /// Revokes an API token (idempotent: the first revocation time is kept).
+    func revokeAPIToken(id: String, now: Int64) throws(StoreError) -> APITokenRecord
+
+    // MARK: Events
+
+    /// Appends an event and returns it with its id.
+    func appendEvent(_ event: NewEvent) throws(StoreError) -> EventRecord
+    /// Events matching `query`, newest first.
+    func listEvents(_ query: EventQuery) throws(StoreError) -> [EventRecord]
+    /// Deletes events older than `cutoff`, then the oldest beyond `maxCount`; returns how many went.
+    func pruneEvents(olderThan cutoff: Int64, keepingAtMost maxCount: Int) throws(StoreError) -> Int
+}
+
+extension StateStore {
+    /// The number of schema migrations applied (1 for `v1`).
+    public func schemaVersion() throws(StoreError) -> Int {
+        try appliedMigrations().count
+    }
+
+    /// Hosts that are not removed, ordered by name.
+    public func listHosts() throws(StoreError) -> [HostRecord] {
+        try listHosts(includeRemoved: false)
+    }
+
+    /// Records a heartbeat without changing the address or agent version.
+    public func recordHostSeen(id: String, now: Int64) throws(StoreError) -> HostRecord {
+        try recordHostSeen(id: id, now: now, address: nil, agentVersion: nil)
+    }
+}

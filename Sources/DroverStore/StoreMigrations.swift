@@ -1,0 +1,91 @@
+import GRDB
+
+/// The versioned schema: `v1` creates hosts, tokens, certificates and events.
+///
+/// Later versions append migrations (`v2` for rollouts and services, …); an applied
+/// migration is never edited. A database that lists migrations not known here was written
+/// by a newer Drover and is refused before anything is changed.
+enum StoreMigrations {
+    /// The migrator with every known migration registered, in order.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", migrate: v1)
+        return migrator
+    }
+
+    /// Identifiers of the known migrations, in order.
+    static var identifiers: [String] { migrator.migrations }
+
+    /// Applied migration identifiers that this build does not know, sorted.
+    static func unknownApplied(_ db: Database) throws -> [String] {
+        let known = Set(identifiers)
+        return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+    }
+
+    private static func v1(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE hosts (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    name TEXT NOT NULL CHECK (length(name) > 0),
+                    address TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('ready', 'lost', 'drained', 'removed')),
+                    labels TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),
+                    agent_version TEXT NOT NULL,
+                    cert_fingerprint TEXT,
+                    enrolled_at INTEGER NOT NULL,
+                    last_seen_at INTEGER NOT NULL,
+                    removed_at INTEGER
+                ) STRICT;
+                -- Names are unique among live hosts; a removed host's name can be reused.
+                CREATE UNIQUE INDEX hosts_live_name ON hosts(name) WHERE state <> 'removed';
+
+                CREATE TABLE join_tokens (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    secret_hash TEXT NOT NULL,
+                    labels TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    max_uses INTEGER CHECK (max_uses IS NULL OR max_uses > 0),
+                    uses INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0),
+                    revoked_at INTEGER
+                ) STRICT;
+
+                CREATE TABLE certificates (
+                    serial TEXT NOT NULL PRIMARY KEY,
+                    host_id TEXT NOT NULL REFERENCES hosts(id) ON DELETE RESTRICT,
+                    fingerprint TEXT NOT NULL UNIQUE,
+                    not_before INTEGER NOT NULL,
+                    not_after INTEGER NOT NULL,
+                    issued_at INTEGER NOT NULL,
+                    revoked_at INTEGER,
+                    revoke_reason TEXT
+                ) STRICT;
+                CREATE INDEX certificates_host ON certificates(host_id);
+                CREATE INDEX certificates_revoked ON certificates(revoked_at) WHERE revoked_at IS NOT NULL;
+
+                CREATE TABLE api_tokens (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    secret_hash TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER
+                ) STRICT;
+
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'error')),
+                    host_id TEXT REFERENCES hosts(id) ON DELETE SET NULL,
+                    message TEXT NOT NULL,
+                    details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
+                ) STRICT;
+                CREATE INDEX events_at ON events(at);
+                CREATE INDEX events_host_at ON events(host_id, at);
+                """
+        )
+    }
+}

@@ -1,1 +1,0 @@
-/// Controller state (placeholder until the store lands).
