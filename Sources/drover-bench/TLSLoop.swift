@@ -20,8 +20,14 @@ struct TLSLoop: AsyncParsableCommand {
     var connections = 2
     @Option(help: "Frames per loopback connection.")
     var frames = 200
+    @Flag(help: "Leak one object on purpose (the leak check proves it would notice).")
+    var deliberateLeak = false
 
     func run() async throws {
+        if deliberateLeak {
+            // Retained and the only pointer dropped: unreachable, so a leak checker must flag it.
+            _ = Unmanaged.passRetained(LeakCanary(bytes: [UInt8](repeating: 1, count: 4_096))).toOpaque().hashValue
+        }
         let tls = try BenchTLS()
         var received = 0
         for iteration in 0..<iterations {
@@ -74,4 +80,10 @@ struct TLSLoop: AsyncParsableCommand {
         try pair.interact()
         return toServer + toClient
     }
+}
+
+/// The object `tls-loop --deliberate-leak` leaks.
+final class LeakCanary {
+    let bytes: [UInt8]
+    init(bytes: [UInt8]) { self.bytes = bytes }
 }

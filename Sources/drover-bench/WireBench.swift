@@ -20,8 +20,8 @@ struct WireBench: AsyncParsableCommand {
     var connections = 8
     @Option(help: "Frames each connection sends per round.")
     var frames = 40_000
-    @Option(help: "Protobuf payload bytes per frame (the 12-byte header comes on top).")
-    var payload = 512
+    @Option(help: "Payload bytes per frame (incompressible; the 12-byte header comes on top).")
+    var payload = 256
     @Option(help: "Full handshakes per round, for each side of the handshake comparison.")
     var handshakes = 1_000
     @Option(help: "Rounds per measurement; medians are reported.")

@@ -5,7 +5,7 @@ import SwiftProtobuf
 
 /// The test vectors of Protocol/vectors/frames.json, built with the production encoder.
 ///
-/// `VectorGeneratorTests` writes them to the file when `DROVER_WRITE_VECTORS` is set and
+/// `VectorTests.committedFileMatchesCatalog` writes them to the file when `DROVER_WRITE_VECTORS` is set and
 /// checks the committed file is up to date otherwise.
 enum VectorCatalog {
     struct Vector {
