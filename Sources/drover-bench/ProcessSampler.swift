@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a process's CPU time and resident memory from `/proc/PID/stat` and `/proc/PID/status`,
+/// so benchmarks can put Drover's processes next to a baseline process measured in the same run.
+struct ProcessSampler {
+    /// One reading of a process.
+    struct Sample: Equatable {
+        /// user + system CPU time, in clock ticks.
+        var cpuTicks: UInt64
+        /// Resident set size in bytes (`VmRSS`).
+        var residentBytes: UInt64
+    }
+
+    let pid: Int32
+
+    /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// Reads the process now; nil if it has gone.
+    func sample() -> Sample? {
+        guard let stat = Self.read("/proc/\(pid)/stat"), let status = Self.read("/proc/\(pid)/status"),
+            let ticks = Self.parseCPUTicks(stat), let rss = Self.parseResidentBytes(status)
+        else { return nil }
+        return Sample(cpuTicks: ticks, residentBytes: rss)
+    }
+
+    /// utime + stime (fields 14 and 15) of a `/proc/PID/stat` line. The command name (field 2)
+    /// may contain spaces and parentheses, so fields are counted after its last `)`.
+    static func parseCPUTicks(_ stat: String) -> UInt64? {
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After ")": state is field 3, so utime (14) and stime (15) are at offsets 11 and 12.
+        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+        return user + system
+    }
+
+    /// `VmRSS` of a `/proc/PID/status` file, in bytes.
+    static func parseResidentBytes(_ status: String) -> UInt64? {
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count >= 2, let kilobytes = UInt64(parts[1]) else { return nil }
+            return kilobytes * 1024
+        }
+        return nil
+    }
+
+    /// The whole file as UTF-8 text, or nil.
+    static func read(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
