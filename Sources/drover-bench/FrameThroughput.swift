@@ -185,9 +185,13 @@ final class FrameBlaster: ChannelInboundHandler {
 enum BenchError: Error, CustomStringConvertible {
     case noPort
     case handshakeDidNotComplete(String)
+    case processFailed(name: String, output: String)
+    case missingTool(String)
 
     var description: String {
         switch self {
+        case .processFailed(let name, let output): return "\(name) failed:\n\(output)"
+        case .missingTool(let what): return what
         case .noPort: return "the benchmark server has no local port"
         case .handshakeDidNotComplete(let detail): return "handshake did not complete: \(detail)"
         }

@@ -11,6 +11,9 @@ struct ProcessSampler {
         var cpuTicks: UInt64
         /// Resident set size in bytes (`VmRSS`).
         var residentBytes: UInt64
+        /// Bytes the process has written through write/send system calls (`wchar` in
+        /// `/proc/PID/io`): its network output plus any log or file writes.
+        var writtenBytes: UInt64
     }
 
     let pid: Int32
@@ -21,9 +24,11 @@ struct ProcessSampler {
     /// Reads the process now; nil if it has gone.
     func sample() -> Sample? {
         guard let stat = Self.read("/proc/\(pid)/stat"), let status = Self.read("/proc/\(pid)/status"),
-            let ticks = Self.parseCPUTicks(stat), let rss = Self.parseResidentBytes(status)
+            let io = Self.read("/proc/\(pid)/io"),
+            let ticks = Self.parseCPUTicks(stat), let rss = Self.parseResidentBytes(status),
+            let written = Self.parseField("wchar:", in: io)
         else { return nil }
-        return Sample(cpuTicks: ticks, residentBytes: rss)
+        return Sample(cpuTicks: ticks, residentBytes: rss * 1024, writtenBytes: written)
     }
 
     /// utime + stime (fields 14 and 15) of a `/proc/PID/stat` line. The command name (field 2)
@@ -36,12 +41,16 @@ struct ProcessSampler {
         return user + system
     }
 
-    /// `VmRSS` of a `/proc/PID/status` file, in bytes.
+    /// `VmRSS` of a `/proc/PID/status` file, in KiB.
     static func parseResidentBytes(_ status: String) -> UInt64? {
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard parts.count >= 2, let kilobytes = UInt64(parts[1]) else { return nil }
-            return kilobytes * 1024
+        parseField("VmRSS:", in: status)
+    }
+
+    /// The first number after `key` on the line starting with it (`key: 123 kB`).
+    static func parseField(_ key: String, in text: String) -> UInt64? {
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
+            let parts = line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return parts.first.flatMap { UInt64($0) }
         }
         return nil
     }
