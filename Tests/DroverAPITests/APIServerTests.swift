@@ -94,8 +94,8 @@ struct APIServerTests {
             #expect(web1.load1 == 2.5)
             #expect(list.hosts[2].labels == ["zone": "b"])
             #expect(list.hosts[2].conditions.isEmpty)
-            // Never connected since the controller started: store state, no figures.
-            #expect(list.hosts[0].state == "ready" && !list.hosts[0].connected && list.hosts[0].cpuPercent == nil)
+            // Never connected since the controller started: lost, no figures.
+            #expect(list.hosts[0].state == "lost" && !list.hosts[0].connected && list.hosts[0].cpuPercent == nil)
         }
     }
 

@@ -15,7 +15,11 @@ struct HostView: Sendable {
     /// Removed (store) wins, then the inventory's liveness, then a store drain.
     var state: String {
         if record?.state == .removed || live?.state == .removed { return "removed" }
-        guard let live else { return record!.state.rawValue }
+        guard let live else {
+            // No agent session since the controller started: a "ready" record is not reachable
+            // now, so show it as lost (as FleetInventory.restore does).
+            return record!.state == .ready ? "lost" : record!.state.rawValue
+        }
         if live.state == .ready, record?.state == .drained { return "drained" }
         return live.state.rawValue
     }
