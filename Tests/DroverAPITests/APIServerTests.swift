@@ -243,12 +243,15 @@ struct APIServerTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drover-dl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let script = "#!/bin/sh\necho install\n"
-        try script.write(toFile: directory + "/install.sh", atomically: true, encoding: .utf8)
+        // The real installer from deploy/, as the controller will serve it.
+        let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/install-agent.sh").path
+        let script = try String(contentsOfFile: scriptPath, encoding: .utf8)
+        #expect(script.hasPrefix("#!/bin/sh\n"))
         let binary = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try Data(binary).write(to: URL(fileURLWithPath: directory + "/drover-agent"))
         try await withAPIServer(configure: {
-            $0.installScriptPath = directory + "/install.sh"
+            $0.installScriptPath = scriptPath
             $0.agentBinaryPath = directory + "/drover-agent"
         }) { api in
             let client = try api.client(token: nil)
