@@ -285,3 +285,48 @@ struct APIServerTests {
         }
     }
 }
+
+@Suite("API server with standard clients")
+struct StandardClientTests {
+    @Test("curl speaks to it over TLS with the fleet CA, reusing one keep-alive connection")
+    func curl() async throws {
+        let curl = try #require(["/usr/bin/curl", "/usr/local/bin/curl"].first(where: FileManager.default.isExecutableFile(atPath:)), "curl not installed")
+        try await withAPIServer { api in
+            try api.enroll(id: "h-aaaaaaaaaaaa", name: "web-1")
+            let result = try await runProcess(
+                curl,
+                [
+                    "-sS", "--http1.1", "--cacert", api.caPath, "-H", "Authorization: Bearer \(api.viewer)",
+                    "-w", "\\n%{http_code} %{num_connects}\\n",
+                    "\(api.address)/v1/hosts", "\(api.address)/healthz",
+                ])
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 4)
+            #expect(try JSONDecoder().decode(HostList.self, from: Data(lines[0].utf8)).hosts.map(\.name) == ["web-1"])
+            #expect(lines[1] == "200 1")
+            #expect(lines[2] == "{\"status\":\"ok\"}")
+            // The second request reused the first connection: no new connect.
+            #expect(lines[3] == "200 0")
+
+            let denied = try await runProcess(curl, ["-s", "--cacert", api.caPath, "-o", "/dev/null", "-w", "%{http_code}", "\(api.address)/v1/hosts"])
+            #expect(denied.stdout == "401")
+        }
+    }
+
+    @Test("idle connections are closed after the idle timeout")
+    func idleTimeout() async throws {
+        try await withAPIServer(configure: { $0.idleTimeoutSeconds = 1 }) { (api: APIHarness) async throws in
+            // A raw TCP client that never sends a byte (not even a ClientHello).
+            let started = ContinuousClock.now
+            let bash = try #require(["/bin/bash", "/usr/bin/bash"].first(where: FileManager.default.isExecutableFile(atPath:)), "bash not installed")
+            let result = try await runProcess(bash, ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(api.port) 2>/dev/null || exit 9; cat <&3 >/dev/null; echo closed"])
+            if result.status == 9 {
+                Issue.record("bash could not open a raw connection through /dev/tcp")
+                return
+            }
+            #expect(result.stdout == "closed\n")
+            #expect(ContinuousClock.now - started < .seconds(10))
+        }
+    }
+}

@@ -87,6 +87,7 @@ public final class APIServer: Sendable {
     /// Binds and serves until cancelled or ``shutdown()``.
     public func run() async throws {
         let tlsContext = self.tlsContext
+        let idleTimeout = TimeAmount.seconds(Int64(configuration.idleTimeoutSeconds))
         let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
         do {
             server = try await ServerBootstrap(group: group)
@@ -95,7 +96,9 @@ public final class APIServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(OpenSSLHandler(context: tlsContext))
+                        try channel.pipeline.syncOperations.addHandlers([
+                            IdleStateHandler(readTimeout: idleTimeout), IdleCloseHandler(), OpenSSLHandler(context: tlsContext),
+                        ])
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                             wrappingChannelSynchronously: channel)

@@ -17,6 +17,8 @@ public struct APIServerConfiguration: Sendable {
     public var tls: TLSConfiguration
     /// Largest request body accepted; larger ones get 413 (1 MiB).
     public var maxBodyBytes: Int = 1 << 20
+    /// A connection that sends nothing for this long is closed (60 s), idle keep-alive ones included.
+    public var idleTimeoutSeconds: Int = 60
     /// Whether `GET /metrics` needs a bearer token (any role). On by default: the exposition
     /// names every host, its address-free identity and load, which is fleet reconnaissance.
     /// Prometheus sends the token with `authorization: { credentials_file: ... }`.
