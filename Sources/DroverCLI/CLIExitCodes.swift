@@ -1,6 +1,5 @@
 import ArgumentParser
 import DroverAPI
-
 import Foundation
 
 /// The exit codes of every API command, shown in `--help`.

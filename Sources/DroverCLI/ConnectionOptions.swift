@@ -14,7 +14,8 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "API token, drv_api_… (env DROVER_TOKEN).")
     var token: String?
 
-    @Option(name: .customLong("ca-cert"), help: "PEM file of the fleet CA to verify the controller (env DROVER_CA_CERT).")
+    @Option(
+        name: .customLong("ca-cert"), help: "PEM file of the fleet CA to verify the controller (env DROVER_CA_CERT).")
     var caCert: String?
 
     @Option(name: .customLong("ca-pin"), help: "Fleet CA pin sha256:… instead of --ca-cert (env DROVER_CA_PIN).")
@@ -24,7 +25,9 @@ struct ConnectionOptions: ParsableArguments {
     static let defaultAddress = "https://127.0.0.1:7401"
 
     /// Builds a client from the options and the environment.
-    func makeClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws(APIClientError) -> APIClient {
+    func makeClient(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(APIClientError) -> APIClient {
         let endpoint = try APIEndpoint(parsing: addr ?? environment["DROVER_ADDR"] ?? Self.defaultAddress)
         guard let token = token ?? environment["DROVER_TOKEN"], !token.isEmpty else {
             throw .auth(status: 401, message: "no API token: pass --token or set DROVER_TOKEN")
@@ -46,7 +49,9 @@ struct ConnectionOptions: ParsableArguments {
                 throw .usage("bad CA pin: \(error)")
             }
         } else {
-            throw .usage("no way to verify the controller: pass --ca-cert FILE or --ca-pin sha256:… (or DROVER_CA_CERT / DROVER_CA_PIN)")
+            throw .usage(
+                "no way to verify the controller: pass --ca-cert FILE or --ca-pin sha256:… (or DROVER_CA_CERT / DROVER_CA_PIN)"
+            )
         }
         return try APIClient(endpoint: endpoint, token: token, trust: trust)
     }

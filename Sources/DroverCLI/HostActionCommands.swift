@@ -26,7 +26,8 @@ enum HostPath {
 /// `drover hosts drain HOST`: the host takes no new work.
 struct HostsDrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "drain", abstract: "Drain a host: it takes no new work (operator role).", discussion: CLIExitCodes.help)
+        commandName: "drain", abstract: "Drain a host: it takes no new work (operator role).",
+        discussion: CLIExitCodes.help)
 
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .shortAndLong, help: "Output format: text or json.") var output: OutputFormat = .text
@@ -40,7 +41,8 @@ struct HostsDrainCommand: AsyncParsableCommand {
 /// `drover hosts undrain HOST`: the host takes work again.
 struct HostsUndrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "undrain", abstract: "Undrain a host: it takes work again (operator role).", discussion: CLIExitCodes.help)
+        commandName: "undrain", abstract: "Undrain a host: it takes work again (operator role).",
+        discussion: CLIExitCodes.help)
 
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .shortAndLong, help: "Output format: text or json.") var output: OutputFormat = .text

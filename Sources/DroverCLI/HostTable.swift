@@ -53,7 +53,8 @@ enum HostTable {
             let cpu = detail.history.map(\.cpuPercent)
             lines.append(
                 "History: \(detail.history.count) reports over \(ago(first.at, nowMs: last.at).replacingAgo()), "
-                    + "CPU min \(percent(cpu.min()!)) avg \(percent(cpu.reduce(0, +) / Double(cpu.count))) max \(percent(cpu.max()!))")
+                    + "CPU min \(percent(cpu.min()!)) avg \(percent(cpu.reduce(0, +) / Double(cpu.count))) max \(percent(cpu.max()!))"
+            )
         } else {
             lines.append("History: none")
         }

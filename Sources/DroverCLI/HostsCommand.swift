@@ -6,7 +6,10 @@ struct HostsCommand: AsyncParsableCommand {
         commandName: "hosts",
         abstract: "List and manage the hosts of the fleet.",
         discussion: CLIExitCodes.help,
-        subcommands: [HostsListCommand.self, HostsShowCommand.self, HostsDrainCommand.self, HostsUndrainCommand.self, HostsRemoveCommand.self],
+        subcommands: [
+            HostsListCommand.self, HostsShowCommand.self, HostsDrainCommand.self, HostsUndrainCommand.self,
+            HostsRemoveCommand.self,
+        ],
         defaultSubcommand: HostsListCommand.self
     )
 }

@@ -22,7 +22,9 @@ struct TokenCreateCommand: AsyncParsableCommand {
     var labels: [String] = []
 
     func validate() throws {
-        guard DurationText.seconds(ttl) != nil else { throw ValidationError("--ttl \(ttl) is not a duration such as 30m, 24h or 7d") }
+        guard DurationText.seconds(ttl) != nil else {
+            throw ValidationError("--ttl \(ttl) is not a duration such as 30m, 24h or 7d")
+        }
         if let uses, uses < 1 { throw ValidationError("--uses must be at least 1") }
         _ = try parsedLabels()
     }
@@ -31,16 +33,20 @@ struct TokenCreateCommand: AsyncParsableCommand {
         var result: [String: String] = [:]
         for label in labels {
             let parts = label.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--label \(label) is not key=value") }
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--label \(label) is not key=value")
+            }
             result[String(parts[0])] = String(parts[1])
         }
         return result
     }
 
     func run() async throws {
-        let request = CreateJoinTokenRequest(ttlSeconds: DurationText.seconds(ttl), uses: uses, labels: try parsedLabels())
+        let request = CreateJoinTokenRequest(
+            ttlSeconds: DurationText.seconds(ttl), uses: uses, labels: try parsedLabels())
         try await CLIExitCodes.run { () async throws(APIClientError) in
-            let created = try await connection.makeClient().call(.POST, "/v1/tokens", body: request, as: CreatedJoinToken.self)
+            let created = try await connection.makeClient().call(
+                .POST, "/v1/tokens", body: request, as: CreatedJoinToken.self)
             switch output {
             case .text:
                 print(created.token)

@@ -24,10 +24,16 @@ struct TokenListCommand: AsyncParsableCommand {
             header: ["ID", "STATUS", "USES", "EXPIRES", "LABELS"],
             rows: tokens.map { token in
                 let left = (token.expiresAtMs - nowMs) / 1_000
-                let expires = left <= 0 ? "expired" : left < 3_600 ? "in \(left / 60)m" : left < 86_400 ? "in \(left / 3_600)h" : "in \(left / 86_400)d"
+                let expires =
+                    left <= 0
+                    ? "expired"
+                    : left < 3_600 ? "in \(left / 60)m" : left < 86_400 ? "in \(left / 3_600)h" : "in \(left / 86_400)d"
                 return [
                     token.id, token.status, "\(token.uses)/\(token.maxUses.map(String.init) ?? "∞")", expires,
-                    token.labels.isEmpty ? "-" : token.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+                    token.labels.isEmpty
+                        ? "-"
+                        : token.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                            separator: ","),
                 ]
             })
     }

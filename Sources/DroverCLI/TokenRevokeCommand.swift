@@ -12,7 +12,8 @@ struct TokenRevokeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CLIExitCodes.run { () async throws(APIClientError) in
-            let info = try await connection.makeClient().call(.DELETE, "/v1/tokens/" + APIPath.segment(id), as: JoinTokenInfo.self)
+            let info = try await connection.makeClient().call(
+                .DELETE, "/v1/tokens/" + APIPath.segment(id), as: JoinTokenInfo.self)
             switch output {
             case .text: print("join token \(info.id) is \(info.status)")
             case .json: print(JSONOutput.string(info))

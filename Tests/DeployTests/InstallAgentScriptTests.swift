@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The repository root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 let scriptPath = repositoryRoot.appendingPathComponent("deploy/install-agent.sh").path
 let pin = "sha256:" + String(repeating: "ab", count: 32)
 let token = "drv_abcd1234_Sup3rSecretJoinTokenValue0123456789"
@@ -30,7 +31,9 @@ func run(_ executable: String, _ arguments: [String]) async throws -> RunResult 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "TMPDIR": FileManager.default.temporaryDirectory.path]
+    process.environment = [
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "TMPDIR": FileManager.default.temporaryDirectory.path,
+    ]
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
@@ -102,11 +105,15 @@ struct InstallAgentScriptTests {
         #expect(try mode(state) == 0o700)
         #expect(try mode(root + "/etc/drover") == 0o755)
         let envText = try String(contentsOfFile: env, encoding: .utf8)
-        for line in ["DROVER_CONTROLLER=ctl.example:7400", "DROVER_CA_PIN=\(pin)", "DROVER_TOKEN=\(token)", "DROVER_STATE_DIR=/var/lib/drover-agent"] {
+        for line in [
+            "DROVER_CONTROLLER=ctl.example:7400", "DROVER_CA_PIN=\(pin)", "DROVER_TOKEN=\(token)",
+            "DROVER_STATE_DIR=/var/lib/drover-agent",
+        ] {
             #expect(envText.split(separator: "\n").contains(Substring(line)), "\(line)")
         }
         // The unit the script writes is the one in deploy/systemd.
-        let shipped = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/systemd/drover-agent.service"), encoding: .utf8)
+        let shipped = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("deploy/systemd/drover-agent.service"), encoding: .utf8)
         #expect(try String(contentsOfFile: unit, encoding: .utf8) == shipped)
 
         let before = try [bin, env, unit].map(modificationDate)
@@ -144,9 +151,12 @@ struct InstallAgentScriptTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let binary = try makeBinary(root, version: "url")
         defer { try? FileManager.default.removeItem(atPath: binary) }
-        let result = try await runScript(installArguments(root: root, binary: URL(fileURLWithPath: binary).standardizedFileURL.absoluteString))
+        let result = try await runScript(
+            installArguments(root: root, binary: URL(fileURLWithPath: binary).standardizedFileURL.absoluteString))
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(FileManager.default.contents(atPath: root + "/usr/local/bin/drover-agent") == FileManager.default.contents(atPath: binary))
+        #expect(
+            FileManager.default.contents(atPath: root + "/usr/local/bin/drover-agent")
+                == FileManager.default.contents(atPath: binary))
     }
 
     @Test("--uninstall removes what was installed, keeps state unless --purge, and is idempotent")
@@ -161,7 +171,10 @@ struct InstallAgentScriptTests {
 
         let removed = try await runScript(["--uninstall", "--root", root])
         #expect(removed.status == 0)
-        for path in ["/usr/local/bin/drover-agent", "/etc/drover/agent.env", "/etc/systemd/system/drover-agent.service", "/etc/drover"] {
+        for path in [
+            "/usr/local/bin/drover-agent", "/etc/drover/agent.env", "/etc/systemd/system/drover-agent.service",
+            "/etc/drover",
+        ] {
             #expect(!FileManager.default.fileExists(atPath: root + path), "\(path) still there")
         }
         #expect(FileManager.default.fileExists(atPath: keyPath))
@@ -226,16 +239,20 @@ struct InstallAgentScriptTests {
     @Test("systemd units carry the hardening settings")
     func units() throws {
         for name in ["drover-agent", "drover-controller"] {
-            let text = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/systemd/\(name).service"), encoding: .utf8)
+            let text = try String(
+                contentsOf: repositoryRoot.appendingPathComponent("deploy/systemd/\(name).service"), encoding: .utf8)
             let lines = Set(text.split(separator: "\n").map(String.init))
-            for setting in ["NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "RestartSec=5s"] {
+            for setting in [
+                "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "RestartSec=5s",
+            ] {
                 #expect(lines.contains(setting), "\(name): \(setting)")
             }
             #expect(lines.contains { $0.hasPrefix("StateDirectory=") })
             #expect(lines.contains { $0.hasPrefix("ReadWritePaths=") })
             #expect(lines.contains { $0.hasPrefix("CapabilityBoundingSet=") })
         }
-        let agent = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/systemd/drover-agent.service"), encoding: .utf8)
+        let agent = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("deploy/systemd/drover-agent.service"), encoding: .utf8)
         #expect(agent.contains("EnvironmentFile=/etc/drover/agent.env"))
         #expect(agent.contains("CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n"))
     }

@@ -35,7 +35,8 @@ struct APIServerTests {
                 #expect(status == 401)
                 #expect(try errorBody(body).error == "unauthorized")
             }
-            let (basicStatus, _) = try await api.client(token: nil).raw(.GET, "/v1/hosts", headers: [("Authorization", "Basic YTpi")])
+            let (basicStatus, _) = try await api.client(token: nil).raw(
+                .GET, "/v1/hosts", headers: [("Authorization", "Basic YTpi")])
             #expect(basicStatus == 401)
 
             // The admin token works until it is revoked.
@@ -130,8 +131,11 @@ struct APIServerTests {
         try await withAPIServer { api in
             let fingerprint = try api.enroll(id: "h-aaaaaaaaaaaa", name: "web-1")
             let other = try api.enroll(id: "h-bbbbbbbbbbbb", name: "web-2")
-            let result = try await api.client(token: api.admin).call(.POST, "/v1/hosts/web-1/remove", as: HostActionResult.self)
-            #expect(result == HostActionResult(id: "h-aaaaaaaaaaaa", name: "web-1", state: "removed", revokedCertificates: 1))
+            let result = try await api.client(token: api.admin).call(
+                .POST, "/v1/hosts/web-1/remove", as: HostActionResult.self)
+            #expect(
+                result
+                    == HostActionResult(id: "h-aaaaaaaaaaaa", name: "web-1", state: "removed", revokedCertificates: 1))
 
             #expect(try api.store.host(id: "h-aaaaaaaaaaaa")?.state == .removed)
             #expect(try api.store.revokedFingerprints() == [fingerprint])
@@ -164,7 +168,10 @@ struct APIServerTests {
             let undrained = try await client.call(.POST, "/v1/hosts/h-aaaaaaaaaaaa/undrain", as: HostActionResult.self)
             #expect(undrained.state == "ready")
             #expect(try api.store.host(id: "h-aaaaaaaaaaaa")?.state == .ready)
-            #expect(try api.store.listEvents(EventQuery(hostID: "h-aaaaaaaaaaaa")).map(\.kind) == ["host.undrained", "host.drained"])
+            #expect(
+                try api.store.listEvents(EventQuery(hostID: "h-aaaaaaaaaaaa")).map(\.kind) == [
+                    "host.undrained", "host.drained",
+                ])
             #expect(api.fleetControl.disconnected.isEmpty)
         }
     }
@@ -174,7 +181,8 @@ struct APIServerTests {
         try await withAPIServer { api in
             let client = try api.client(token: api.admin)
             let created = try await client.call(
-                .POST, "/v1/tokens", body: CreateJoinTokenRequest(ttlSeconds: 3_600, uses: 2, labels: ["zone": "a", "tier": "web"]),
+                .POST, "/v1/tokens",
+                body: CreateJoinTokenRequest(ttlSeconds: 3_600, uses: 2, labels: ["zone": "a", "tier": "web"]),
                 as: CreatedJoinToken.self)
             #expect(created.token.hasPrefix("drv_" + created.info.id + "_"))
             #expect(created.info.status == "active")
@@ -184,7 +192,8 @@ struct APIServerTests {
             // The token really works for enrollment.
             #expect(try api.store.redeemJoinToken(token: created.token, now: nowMs()).uses == 1)
 
-            let defaults = try await client.call(.POST, "/v1/tokens", body: CreateJoinTokenRequest(), as: CreatedJoinToken.self)
+            let defaults = try await client.call(
+                .POST, "/v1/tokens", body: CreateJoinTokenRequest(), as: CreatedJoinToken.self)
             #expect(defaults.info.expiresAtMs - defaults.info.createdAtMs == 86_400_000)
             #expect(defaults.info.maxUses == nil)
 
@@ -196,7 +205,9 @@ struct APIServerTests {
 
             let revoked = try await client.call(.DELETE, "/v1/tokens/\(created.info.id)", as: JoinTokenInfo.self)
             #expect(revoked.status == "revoked" && revoked.revokedAtMs != nil)
-            #expect(throws: StoreError.tokenRevoked) { try api.store.redeemJoinToken(token: created.token, now: nowMs()) }
+            #expect(throws: StoreError.tokenRevoked) {
+                try api.store.redeemJoinToken(token: created.token, now: nowMs())
+            }
             #expect(try await client.raw(.DELETE, "/v1/tokens/nosuchid").0 == 404)
         }
     }
@@ -205,15 +216,19 @@ struct APIServerTests {
     func badRequests() async throws {
         try await withAPIServer { api in
             let client = try api.client(token: api.admin)
-            let (status, body) = try await client.raw(.POST, "/v1/tokens", body: Array("{\"ttl_seconds\": \"soon\"".utf8))
+            let (status, body) = try await client.raw(
+                .POST, "/v1/tokens", body: Array("{\"ttl_seconds\": \"soon\"".utf8))
             #expect(status == 400)
             #expect(try errorBody(body).error == "bad_json")
-            let (typeStatus, typeBody) = try await client.raw(.POST, "/v1/tokens", body: Array("{\"ttl_seconds\": \"soon\"}".utf8))
+            let (typeStatus, typeBody) = try await client.raw(
+                .POST, "/v1/tokens", body: Array("{\"ttl_seconds\": \"soon\"}".utf8))
             #expect(typeStatus == 400)
             #expect(try errorBody(typeBody).message.contains("ttl_seconds"))
             #expect(try await client.raw(.POST, "/v1/tokens", body: Array("{\"ttl_seconds\": 0}".utf8)).0 == 400)
             #expect(try await client.raw(.POST, "/v1/tokens", body: Array("{\"uses\": 0}".utf8)).0 == 400)
-            #expect(try await client.raw(.POST, "/v1/tokens", body: Array("{\"labels\": {\"bad key\": \"x\"}}".utf8)).0 == 400)
+            #expect(
+                try await client.raw(.POST, "/v1/tokens", body: Array("{\"labels\": {\"bad key\": \"x\"}}".utf8)).0
+                    == 400)
             #expect(try api.store.listJoinTokens().isEmpty)
 
             let (notFound, notFoundBody) = try await client.raw(.GET, "/v2/things")
@@ -228,7 +243,9 @@ struct APIServerTests {
     @Test("request bodies over the limit get 413 and change nothing")
     func bodyLimit() async throws {
         try await withAPIServer(configure: { $0.maxBodyBytes = 64 * 1024 }) { api in
-            let big = Array("{\"labels\":{\"a\":\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: 100_000) + Array("\"}}".utf8)
+            let big =
+                Array("{\"labels\":{\"a\":\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: 100_000)
+                + Array("\"}}".utf8)
             let (status, body) = try await api.client(token: api.admin).raw(.POST, "/v1/tokens", body: big)
             #expect(status == 413)
             #expect(try errorBody(body).error == "payload_too_large")
@@ -240,7 +257,8 @@ struct APIServerTests {
 
     @Test("install script and agent binary are served from configured paths; 404 when unset")
     func downloads() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drover-dl-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drover-dl-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The real installer from deploy/, as the controller will serve it.
@@ -273,10 +291,12 @@ struct APIServerTests {
     func clientTrust() async throws {
         try await withAPIServer { api in
             let pinned = try APIClient(
-                endpoint: APIEndpoint(parsing: api.address), token: api.viewer, trust: .caPin(CAPin(certificate: TestPKI.shared.ca.certificate)))
+                endpoint: APIEndpoint(parsing: api.address), token: api.viewer,
+                trust: .caPin(CAPin(certificate: TestPKI.shared.ca.certificate)))
             #expect(try await pinned.raw(.GET, "/v1/hosts").0 == 200)
             let wrongCA = try APIClient(
-                endpoint: APIEndpoint(parsing: api.address), token: api.viewer, trust: .caCertificates([TestPKI.shared.otherCA.certificate]))
+                endpoint: APIEndpoint(parsing: api.address), token: api.viewer,
+                trust: .caCertificates([TestPKI.shared.otherCA.certificate]))
             await #expect {
                 _ = try await wrongCA.raw(.GET, "/v1/hosts")
             } throws: { error in
@@ -290,7 +310,9 @@ struct APIServerTests {
 struct StandardClientTests {
     @Test("curl speaks to it over TLS with the fleet CA, reusing one keep-alive connection")
     func curl() async throws {
-        let curl = try #require(["/usr/bin/curl", "/usr/local/bin/curl"].first(where: FileManager.default.isExecutableFile(atPath:)), "curl not installed")
+        let curl = try #require(
+            ["/usr/bin/curl", "/usr/local/bin/curl"].first(where: FileManager.default.isExecutableFile(atPath:)),
+            "curl not installed")
         try await withAPIServer { api in
             try api.enroll(id: "h-aaaaaaaaaaaa", name: "web-1")
             let result = try await runProcess(
@@ -309,7 +331,9 @@ struct StandardClientTests {
             // The second request reused the first connection: no new connect.
             #expect(lines[3] == "200 0")
 
-            let denied = try await runProcess(curl, ["-s", "--cacert", api.caPath, "-o", "/dev/null", "-w", "%{http_code}", "\(api.address)/v1/hosts"])
+            let denied = try await runProcess(
+                curl,
+                ["-s", "--cacert", api.caPath, "-o", "/dev/null", "-w", "%{http_code}", "\(api.address)/v1/hosts"])
             #expect(denied.stdout == "401")
         }
     }
@@ -319,8 +343,12 @@ struct StandardClientTests {
         try await withAPIServer(configure: { $0.idleTimeoutSeconds = 1 }) { (api: APIHarness) async throws in
             // A raw TCP client that never sends a byte (not even a ClientHello).
             let started = ContinuousClock.now
-            let bash = try #require(["/bin/bash", "/usr/bin/bash"].first(where: FileManager.default.isExecutableFile(atPath:)), "bash not installed")
-            let result = try await runProcess(bash, ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(api.port) 2>/dev/null || exit 9; cat <&3 >/dev/null; echo closed"])
+            let bash = try #require(
+                ["/bin/bash", "/usr/bin/bash"].first(where: FileManager.default.isExecutableFile(atPath:)),
+                "bash not installed")
+            let result = try await runProcess(
+                bash,
+                ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(api.port) 2>/dev/null || exit 9; cat <&3 >/dev/null; echo closed"])
             if result.status == 9 {
                 Issue.record("bash could not open a raw connection through /dev/tcp")
                 return

@@ -36,7 +36,8 @@ struct APIHarness: Sendable {
     /// A client with `token` that trusts the test fleet CA.
     func client(token: String?) throws -> APIClient {
         try APIClient(
-            endpoint: APIEndpoint(parsing: address), token: token, trust: .caCertificates([TestPKI.shared.ca.certificate]))
+            endpoint: APIEndpoint(parsing: address), token: token,
+            trust: .caCertificates([TestPKI.shared.ca.certificate]))
     }
 
     /// Adds an enrolled host with an issued certificate; returns the certificate's fingerprint.
@@ -44,7 +45,9 @@ struct APIHarness: Sendable {
     func enroll(id: String, name: String, connect: Bool = true, labels: [String: String] = [:]) throws -> String {
         let now = nowMs()
         try store.insertHost(
-            HostRecord(id: id, name: name, address: "192.0.2.10", labels: labels, agentVersion: "0.1.0", enrolledAt: now, lastSeenAt: now))
+            HostRecord(
+                id: id, name: name, address: "192.0.2.10", labels: labels, agentVersion: "0.1.0", enrolledAt: now,
+                lastSeenAt: now))
         let (_, certificate) = try TestPKI.shared.issueClient(commonName: id)
         try store.recordIssuedCertificate(
             CertificateRecord(
@@ -52,7 +55,8 @@ struct APIHarness: Sendable {
                 notBefore: certificate.notBefore * 1_000, notAfter: certificate.notAfter * 1_000, issuedAt: now))
         if connect {
             _ = inventory.withInventory {
-                $0.hostConnected(hostID: id, name: name, address: "192.0.2.10", agentVersion: "0.1.0", labels: labels, now: now)
+                $0.hostConnected(
+                    hostID: id, name: name, address: "192.0.2.10", agentVersion: "0.1.0", labels: labels, now: now)
             }
         }
         return certificate.sha256Fingerprint
@@ -64,7 +68,9 @@ struct APIHarness: Sendable {
         _ = inventory.withInventory { inventory in
             var events: [InventoryEvent] = []
             for index in 0..<count {
-                events += inventory.hostReport(hostID: id, report: sampleReport(cpu: cpu, memoryUsed: memoryUsed), now: now - Int64(count - 1 - index) * 5_000)
+                events += inventory.hostReport(
+                    hostID: id, report: sampleReport(cpu: cpu, memoryUsed: memoryUsed),
+                    now: now - Int64(count - 1 - index) * 5_000)
             }
             return events
         }
@@ -103,7 +109,8 @@ func withAPIServer(
     configure: (inout APIServerConfiguration) -> Void = { _ in },
     _ body: (APIHarness) async throws -> Void
 ) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drover-api-\(UUID().uuidString)").path
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drover-api-\(UUID().uuidString)")
+        .path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let store = try SQLiteStateStore(path: directory + "/state.db")
@@ -114,7 +121,8 @@ func withAPIServer(
     let caPath = directory + "/ca.pem"
     try TestPKI.shared.ca.certificate.pemString().write(toFile: caPath, atomically: true, encoding: .utf8)
 
-    var configuration = APIServerConfiguration(host: "127.0.0.1", port: 0, tls: TestPKI.shared.serverConfiguration(peerVerification: .none))
+    var configuration = APIServerConfiguration(
+        host: "127.0.0.1", port: 0, tls: TestPKI.shared.serverConfiguration(peerVerification: .none))
     configure(&configuration)
     let inventory = SharedFleetInventory()
     let control = RecordingFleetControl()

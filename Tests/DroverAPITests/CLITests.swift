@@ -9,8 +9,10 @@ import Testing
 
 /// The `drover` executable built next to this test bundle.
 func droverBinary() throws -> String {
-    let fromRunner = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("drover").path
-    let fromSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let fromRunner = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("drover").path
+    let fromSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent(".build/debug/drover").path
     let found = [fromRunner, fromSource].first { FileManager.default.isExecutableFile(atPath: $0) }
     return try #require(found, "drover binary not built (looked at \(fromRunner) and \(fromSource))")
@@ -18,7 +20,8 @@ func droverBinary() throws -> String {
 
 extension APIHarness {
     /// Runs `drover` against this server; the connection flags come from the environment.
-    func drover(_ arguments: [String], token: String? = nil, useEnvironment: Bool = true) async throws -> ProcessResult {
+    func drover(_ arguments: [String], token: String? = nil, useEnvironment: Bool = true) async throws -> ProcessResult
+    {
         var environment = ["PATH": "/usr/bin:/bin", "HOME": directory]
         if useEnvironment {
             environment["DROVER_ADDR"] = address
@@ -49,7 +52,9 @@ struct CLITests {
             let lines = table.stdout.split(separator: "\n")
             #expect(lines.first?.hasPrefix("NAME   ADDRESS     STATE  AGENT  LAST SEEN  CPU    MEMORY") == true)
             #expect(lines.count == 3)
-            #expect(lines[1].contains("web-1") && lines[1].contains("90.0%") && lines[1].contains("CPUHigh") && lines[1].contains("ready"))
+            #expect(
+                lines[1].contains("web-1") && lines[1].contains("90.0%") && lines[1].contains("CPUHigh")
+                    && lines[1].contains("ready"))
             #expect(lines[1].contains("12.5% of 16.0 GiB") && lines[1].contains("70.0% /var/lib/containers"))
             #expect(lines[2].contains("web-2") && lines[2].hasSuffix("-"))
 
@@ -59,7 +64,8 @@ struct CLITests {
             #expect(show.stdout.contains("Labels:      zone=a"))
             #expect(show.stdout.contains("/var/lib/containers"))
             #expect(show.stdout.contains("History: 3 reports"))
-            let showJSON = try await api.drover(["hosts", "show", "h-aaaaaaaaaaaa", "--output", "json"], token: api.viewer)
+            let showJSON = try await api.drover(
+                ["hosts", "show", "h-aaaaaaaaaaaa", "--output", "json"], token: api.viewer)
             #expect(try JSONDecoder().decode(HostDetail.self, from: Data(showJSON.stdout.utf8)).history.count == 3)
 
             let missing = try await api.drover(["hosts", "show", "nope"], token: api.viewer)
@@ -75,7 +81,8 @@ struct CLITests {
             let wrong = try await api.drover(["hosts"], token: "drv_api_aaaaaaaa_" + String(repeating: "b", count: 32))
             #expect(wrong.status == 2)
             #expect(wrong.stderr.contains("unauthorized"))
-            let noToken = try await api.drover(["hosts", "--addr", api.address, "--ca-cert", api.caPath], useEnvironment: false)
+            let noToken = try await api.drover(
+                ["hosts", "--addr", api.address, "--ca-cert", api.caPath], useEnvironment: false)
             #expect(noToken.status == 2)
 
             let viewerRemove = try await api.drover(["hosts", "remove", "web-1"], token: api.viewer)
@@ -85,7 +92,8 @@ struct CLITests {
 
             #expect(try await api.drover(["token", "create", "--ttl", "banana"]).status == 1)
             #expect(try await api.drover(["hosts", "--bogus-flag"]).status == 1)
-            let noCA = try await api.drover(["hosts", "--addr", api.address, "--token", api.admin], useEnvironment: false)
+            let noCA = try await api.drover(
+                ["hosts", "--addr", api.address, "--token", api.admin], useEnvironment: false)
             #expect(noCA.status == 1)
             #expect(noCA.stderr.contains("--ca-cert"))
             #expect(try await api.drover(["hosts", "--addr", "http://127.0.0.1:\(api.port)"]).status == 1)
@@ -112,7 +120,8 @@ struct CLITests {
 
             let pin = CAPin(certificate: TestPKI.shared.ca.certificate).description
             let remove = try await api.drover(
-                ["hosts", "remove", "web-1", "--addr", api.address, "--token", api.admin, "--ca-pin", pin], useEnvironment: false)
+                ["hosts", "remove", "web-1", "--addr", api.address, "--token", api.admin, "--ca-pin", pin],
+                useEnvironment: false)
             #expect(remove.status == 0, "\(remove.stderr)")
             #expect(remove.stdout == "host web-1 (h-aaaaaaaaaaaa) is now removed; 1 certificate(s) revoked\n")
             #expect(try api.store.revokedFingerprints() == [fingerprint])
@@ -123,7 +132,10 @@ struct CLITests {
     @Test("token create, list and revoke")
     func tokens() async throws {
         try await withAPIServer { api in
-            let created = try await api.drover(["token", "create", "--ttl", "1h30m", "--uses", "3", "--label", "zone=a", "--label", "tier=web", "-o", "json"])
+            let created = try await api.drover([
+                "token", "create", "--ttl", "1h30m", "--uses", "3", "--label", "zone=a", "--label", "tier=web", "-o",
+                "json",
+            ])
             #expect(created.status == 0, "\(created.stderr)")
             let token = try JSONDecoder().decode(CreatedJoinToken.self, from: Data(created.stdout.utf8))
             #expect(token.info.maxUses == 3)

@@ -10,12 +10,21 @@ struct InventoryEventRecorderTests {
     func record() throws {
         let store = try SQLiteStateStore.inMemory()
         let t0: Int64 = 1_800_000_000_000
-        try store.insertHost(HostRecord(id: "h-1", name: "web-1", address: "10.0.0.1", agentVersion: "0.1.0", enrolledAt: t0, lastSeenAt: t0))
-        try store.insertHost(HostRecord(id: "h-2", name: "web-2", address: "10.0.0.2", state: .drained, agentVersion: "0.1.0", enrolledAt: t0, lastSeenAt: t0))
+        try store.insertHost(
+            HostRecord(
+                id: "h-1", name: "web-1", address: "10.0.0.1", agentVersion: "0.1.0", enrolledAt: t0, lastSeenAt: t0))
+        try store.insertHost(
+            HostRecord(
+                id: "h-2", name: "web-2", address: "10.0.0.2", state: .drained, agentVersion: "0.1.0", enrolledAt: t0,
+                lastSeenAt: t0))
         let recorder = InventoryEventRecorder(store: store)
         var inventory = FleetInventory()
-        try recorder.record(inventory.hostConnected(hostID: "h-1", name: "web-1", address: "10.0.0.1", agentVersion: "0.1.0", labels: [:], now: t0))
-        try recorder.record(inventory.hostConnected(hostID: "h-2", name: "web-2", address: "10.0.0.2", agentVersion: "0.1.0", labels: [:], now: t0))
+        try recorder.record(
+            inventory.hostConnected(
+                hostID: "h-1", name: "web-1", address: "10.0.0.1", agentVersion: "0.1.0", labels: [:], now: t0))
+        try recorder.record(
+            inventory.hostConnected(
+                hostID: "h-2", name: "web-2", address: "10.0.0.2", agentVersion: "0.1.0", labels: [:], now: t0))
         let lost = try recorder.record(inventory.tick(now: t0 + 15_000))
         #expect(lost.map(\.kind) == ["host.lost", "host.lost"])
         #expect(lost.allSatisfy { $0.severity == .warning })

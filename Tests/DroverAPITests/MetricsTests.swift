@@ -70,11 +70,14 @@ struct MetricsTests {
                 }
             }
 
-            let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {
+                FileManager.default.isExecutableFile(atPath: $0)
+            }
             if let promtool {
                 let result = try await runProcess(promtool, ["check", "metrics"], stdin: body)
                 #expect(result.status == 0, "promtool: \(result.stdout) \(result.stderr)")
-                #expect(result.stdout.isEmpty && result.stderr.isEmpty, "promtool lint: \(result.stdout) \(result.stderr)")
+                #expect(
+                    result.stdout.isEmpty && result.stderr.isEmpty, "promtool lint: \(result.stdout) \(result.stderr)")
             } else {
                 // Content was still checked above; only the external validator is unavailable.
                 print("promtool not installed (apt-get install prometheus): skipped external validation")

@@ -10,7 +10,9 @@ struct ProcessResult: Sendable {
 /// Runs `path` with `arguments` to completion without blocking a cooperative thread.
 ///
 /// Output goes to temp files (no pipe can fill up); `stdin` is fed from a temp file too.
-func runProcess(_ path: String, _ arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil) async throws -> ProcessResult {
+func runProcess(
+    _ path: String, _ arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil
+) async throws -> ProcessResult {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drover-proc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }

@@ -6,7 +6,10 @@ import Testing
 let t0: Int64 = 1_800_000_000_000
 
 /// A report with the given CPU (basis points), memory and disk usage.
-func report(cpu: UInt32 = 1_000, memoryUsed: UInt64 = 1 << 30, memoryTotal: UInt64 = 8 << 30, disks: [(String, UInt64, UInt64)] = [("/", 10, 100)]) -> Drover_V1_HostReport {
+func report(
+    cpu: UInt32 = 1_000, memoryUsed: UInt64 = 1 << 30, memoryTotal: UInt64 = 8 << 30,
+    disks: [(String, UInt64, UInt64)] = [("/", 10, 100)]
+) -> Drover_V1_HostReport {
     var report = Drover_V1_HostReport()
     report.cpu.usageBp = cpu
     report.cpu.cores = 4
@@ -25,9 +28,12 @@ func report(cpu: UInt32 = 1_000, memoryUsed: UInt64 = 1 << 30, memoryTotal: UInt
 
 @Suite("Fleet inventory")
 struct FleetInventoryTests {
-    func connected(_ id: String = "h-1", name: String = "web-1", configuration: InventoryConfiguration = InventoryConfiguration()) -> FleetInventory {
+    func connected(
+        _ id: String = "h-1", name: String = "web-1", configuration: InventoryConfiguration = InventoryConfiguration()
+    ) -> FleetInventory {
         var inventory = FleetInventory(configuration: configuration)
-        let events = inventory.hostConnected(hostID: id, name: name, address: "10.0.0.1", agentVersion: "0.1.0", labels: ["zone": "a"], now: t0)
+        let events = inventory.hostConnected(
+            hostID: id, name: name, address: "10.0.0.1", agentVersion: "0.1.0", labels: ["zone": "a"], now: t0)
         #expect(events == [InventoryEvent(at: t0, hostID: id, kind: .connected)])
         return inventory
     }
@@ -85,14 +91,18 @@ struct FleetInventoryTests {
     @Test("disconnect makes a host lost at once; reconnect makes it ready")
     func disconnect() {
         var inventory = connected()
-        #expect(inventory.hostDisconnected(hostID: "h-1", now: t0 + 1) == [InventoryEvent(at: t0 + 1, hostID: "h-1", kind: .disconnected)])
+        #expect(
+            inventory.hostDisconnected(hostID: "h-1", now: t0 + 1) == [
+                InventoryEvent(at: t0 + 1, hostID: "h-1", kind: .disconnected)
+            ])
         #expect(inventory.host(id: "h-1")?.state == .lost)
         #expect(inventory.hostDisconnected(hostID: "h-1", now: t0 + 2).isEmpty)
         // Reports without a session are ignored; ticks do not report a disconnected host again.
         #expect(inventory.hostReport(hostID: "h-1", report: report(), now: t0 + 3).isEmpty)
         #expect(inventory.host(id: "h-1")?.history.isEmpty == true)
         #expect(inventory.tick(now: t0 + 100_000).isEmpty)
-        _ = inventory.hostConnected(hostID: "h-1", name: "web-1b", address: "10.0.0.9", agentVersion: "0.2.0", labels: [:], now: t0 + 200_000)
+        _ = inventory.hostConnected(
+            hostID: "h-1", name: "web-1b", address: "10.0.0.9", agentVersion: "0.2.0", labels: [:], now: t0 + 200_000)
         let host = inventory.host(id: "h-1")
         #expect(host?.state == .ready)
         #expect(host?.name == "web-1b")
@@ -151,7 +161,10 @@ struct FleetInventoryTests {
         configuration.cpuHighBasisPoints = 5_000
         configuration.sustainedReports = 1
         var inventory = connected(configuration: configuration)
-        #expect(inventory.hostReport(hostID: "h-1", report: report(cpu: 5_001), now: t0 + 1).map(\.kind) == [.conditionRaised(.cpuHigh)])
+        #expect(
+            inventory.hostReport(hostID: "h-1", report: report(cpu: 5_001), now: t0 + 1).map(\.kind) == [
+                .conditionRaised(.cpuHigh)
+            ])
     }
 
     @Test("history keeps at least an hour and stays bounded")
@@ -176,7 +189,8 @@ struct FleetInventoryTests {
     @Test("drain and remove are operator transitions; removed hosts ignore everything")
     func drainAndRemove() {
         var inventory = connected()
-        _ = inventory.hostConnected(hostID: "h-2", name: "db-1", address: "10.0.0.2", agentVersion: "0.1.0", labels: [:], now: t0)
+        _ = inventory.hostConnected(
+            hostID: "h-2", name: "db-1", address: "10.0.0.2", agentVersion: "0.1.0", labels: [:], now: t0)
         #expect(inventory.setDrained(hostID: "h-1", true, now: t0 + 1).map(\.kind) == [.drained])
         #expect(inventory.setDrained(hostID: "h-1", true, now: t0 + 2).isEmpty)
         #expect(inventory.host(id: "h-1")?.state == .drained)
@@ -192,7 +206,10 @@ struct FleetInventoryTests {
         #expect(inventory.hosts().map(\.id) == ["h-2"])
         #expect(inventory.hosts(includeRemoved: true).map(\.id) == ["h-2", "h-1"])
         #expect(inventory.hostReport(hostID: "h-1", report: report(), now: t0 + 31_000).isEmpty)
-        #expect(inventory.hostConnected(hostID: "h-1", name: "web-1", address: "x", agentVersion: "0", labels: [:], now: t0 + 32_000).isEmpty)
+        #expect(
+            inventory.hostConnected(
+                hostID: "h-1", name: "web-1", address: "x", agentVersion: "0", labels: [:], now: t0 + 32_000
+            ).isEmpty)
         #expect(inventory.host(id: "h-1")?.state == .removed)
         // h-2 went lost at the earlier tick and is not reported again; removed h-1 never is.
         #expect(inventory.tick(now: t0 + 100_000).isEmpty)
@@ -202,9 +219,12 @@ struct FleetInventoryTests {
     @Test("restored hosts show as lost until their agent connects")
     func restore() {
         var inventory = FleetInventory()
-        inventory.restore(hostID: "h-9", name: "old", address: "10.0.0.9", agentVersion: "0.1.0", labels: [:], isDrained: true, isRemoved: false, lastSeenAt: t0)
+        inventory.restore(
+            hostID: "h-9", name: "old", address: "10.0.0.9", agentVersion: "0.1.0", labels: [:], isDrained: true,
+            isRemoved: false, lastSeenAt: t0)
         #expect(inventory.host(id: "h-9")?.state == .lost)
-        _ = inventory.hostConnected(hostID: "h-9", name: "old", address: "10.0.0.9", agentVersion: "0.1.0", labels: [:], now: t0 + 1)
+        _ = inventory.hostConnected(
+            hostID: "h-9", name: "old", address: "10.0.0.9", agentVersion: "0.1.0", labels: [:], now: t0 + 1)
         #expect(inventory.host(id: "h-9")?.state == .drained)
     }
 
@@ -234,7 +254,10 @@ struct RingBufferTests {
 
     @Test("basis points never overflow on huge disks")
     func hugeDisk() {
-        let sample = HostSample(report: report(memoryUsed: UInt64.max / 2, memoryTotal: UInt64.max, disks: [("/big", UInt64.max - 1, UInt64.max)]), now: t0)
+        let sample = HostSample(
+            report: report(
+                memoryUsed: UInt64.max / 2, memoryTotal: UInt64.max, disks: [("/big", UInt64.max - 1, UInt64.max)]),
+            now: t0)
         #expect(sample.memoryBasisPoints == 4_999 || sample.memoryBasisPoints == 5_000)
         #expect(sample.diskMaxBasisPoints == 9_999 || sample.diskMaxBasisPoints == 10_000)
         let empty = HostSample(report: Drover_V1_HostReport(), now: t0)

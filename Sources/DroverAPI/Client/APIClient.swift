@@ -78,11 +78,16 @@ public struct APIClient: Sendable {
     }
 
     /// Sends a request and returns the status and body, whatever the status.
-    public func raw(_ method: APIMethod, _ path: String, body: [UInt8] = [], headers extra: [(String, String)] = []) async throws(APIClientError) -> (Int, [UInt8]) {
+    public func raw(
+        _ method: APIMethod, _ path: String, body: [UInt8] = [], headers extra: [(String, String)] = []
+    ) async throws(APIClientError) -> (Int, [UInt8]) {
         let endpoint = self.endpoint
         let tlsContext = self.tlsContext
         var headers = HTTPHeaders()
-        headers.add(name: "Host", value: endpoint.host.contains(":") ? "[\(endpoint.host)]:\(endpoint.port)" : "\(endpoint.host):\(endpoint.port)")
+        headers.add(
+            name: "Host",
+            value: endpoint.host.contains(":")
+                ? "[\(endpoint.host)]:\(endpoint.port)" : "\(endpoint.host):\(endpoint.port)")
         headers.add(name: "User-Agent", value: "drover-cli")
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: "Connection", value: "close")
@@ -90,7 +95,8 @@ public struct APIClient: Sendable {
         if !body.isEmpty { headers.add(name: "Content-Type", value: "application/json") }
         if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in extra { headers.add(name: name, value: value) }
-        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: path, headers: headers)
+        let head = HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: path, headers: headers)
         let group = self.group
         let timeout = self.timeout
         do {

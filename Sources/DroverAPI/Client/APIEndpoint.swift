@@ -28,7 +28,9 @@ public struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
             hostPart = rest[rest.index(after: rest.startIndex)..<close]
             let after = rest[rest.index(after: close)...]
             if after.hasPrefix(":") {
-                guard let value = Int(after.dropFirst()), (1...65_535).contains(value) else { throw .usage("bad port in \(text)") }
+                guard let value = Int(after.dropFirst()), (1...65_535).contains(value) else {
+                    throw .usage("bad port in \(text)")
+                }
                 port = value
             } else if !after.isEmpty {
                 throw .usage("address \(text) is not https://host[:port]")
@@ -53,7 +55,10 @@ public struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
 
 extension String {
     func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" }).reversed())
+        String(
+            drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" }).reversed().drop(while: {
+                $0 == " " || $0 == "\n" || $0 == "\t"
+            }).reversed())
     }
 }
 

@@ -24,7 +24,9 @@ public struct HostDetail: Codable, Sendable, Equatable {
         }
 
         /// Creates a mount.
-        public init(mountpoint: String, device: String, fsType: String, totalBytes: UInt64, usedBytes: UInt64, freeBytes: UInt64) {
+        public init(
+            mountpoint: String, device: String, fsType: String, totalBytes: UInt64, usedBytes: UInt64, freeBytes: UInt64
+        ) {
             self.mountpoint = mountpoint
             self.device = device
             self.fsType = fsType

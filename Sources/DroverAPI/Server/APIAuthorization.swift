@@ -15,22 +15,32 @@ struct APIAuthorization: Sendable {
     func authenticate(_ request: APIRequest) -> AuthResult {
         let challenge = [APIHeader("WWW-Authenticate", "Bearer realm=\"drover\"")]
         guard let header = request.headers["authorization"] else {
-            return .failure(APIResponse.error(status: 401, code: "unauthorized", message: "missing bearer token", headers: challenge))
+            return .failure(
+                APIResponse.error(
+                    status: 401, code: "unauthorized", message: "missing bearer token", headers: challenge))
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            return .failure(APIResponse.error(status: 401, code: "unauthorized", message: "authorization must be 'Bearer <token>'", headers: challenge))
+            return .failure(
+                APIResponse.error(
+                    status: 401, code: "unauthorized", message: "authorization must be 'Bearer <token>'",
+                    headers: challenge))
         }
         do throws(StoreError) {
             return .success(try store.authenticateAPIToken(String(parts[1]), now: clock()))
         } catch {
             switch error {
             case .malformedToken, .unknownAPIToken:
-                return .failure(APIResponse.error(status: 401, code: "unauthorized", message: "invalid API token", headers: challenge))
+                return .failure(
+                    APIResponse.error(
+                        status: 401, code: "unauthorized", message: "invalid API token", headers: challenge))
             case .apiTokenRevoked:
-                return .failure(APIResponse.error(status: 401, code: "unauthorized", message: "API token revoked", headers: challenge))
+                return .failure(
+                    APIResponse.error(
+                        status: 401, code: "unauthorized", message: "API token revoked", headers: challenge))
             default:
-                return .failure(APIResponse.error(status: 500, code: "internal", message: "token check failed: \(error)"))
+                return .failure(
+                    APIResponse.error(status: 500, code: "internal", message: "token check failed: \(error)"))
             }
         }
     }

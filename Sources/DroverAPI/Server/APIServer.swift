@@ -46,7 +46,8 @@ public final class APIServer: Sendable {
     ) throws {
         try self.init(
             configuration: configuration,
-            router: DroverRouter(configuration: configuration, store: store, inventory: inventory, fleetControl: fleetControl),
+            router: DroverRouter(
+                configuration: configuration, store: store, inventory: inventory, fleetControl: fleetControl),
             group: group)
     }
 
@@ -97,7 +98,8 @@ public final class APIServer: Sendable {
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers([
-                            IdleStateHandler(readTimeout: idleTimeout), IdleCloseHandler(), OpenSSLHandler(context: tlsContext),
+                            IdleStateHandler(readTimeout: idleTimeout), IdleCloseHandler(),
+                            OpenSSLHandler(context: tlsContext),
                         ])
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(

@@ -81,7 +81,9 @@ extension DroverRouter {
                         details: ["token.id": caller.id, "host.name": view.name]))
             }
             let after = try FleetView.host(hostID, store: store, inventory: inventory.snapshot())
-            return .json(HostActionResult(id: hostID, name: view.name, state: after?.state ?? "removed", revokedCertificates: revoked))
+            return .json(
+                HostActionResult(
+                    id: hostID, name: view.name, state: after?.state ?? "removed", revokedCertificates: revoked))
         } catch {
             return Self.storeFailure(error)
         }

@@ -15,12 +15,16 @@ extension DroverRouter {
             do {
                 body = try APIJSON.decoder().decode(CreateJoinTokenRequest.self, from: .init(request.body))
             } catch {
-                return .error(status: 400, code: "bad_json", message: "request body is not a valid token request: \(Self.describe(error))")
+                return .error(
+                    status: 400, code: "bad_json",
+                    message: "request body is not a valid token request: \(Self.describe(error))")
             }
         }
         let ttl = body.ttlSeconds ?? Self.defaultTokenTTLSeconds
         guard ttl > 0, ttl <= Self.maxTokenTTLSeconds else {
-            return .error(status: 400, code: "bad_request", message: "ttl_seconds must be between 1 and \(Self.maxTokenTTLSeconds)")
+            return .error(
+                status: 400, code: "bad_request",
+                message: "ttl_seconds must be between 1 and \(Self.maxTokenTTLSeconds)")
         }
         if let uses = body.uses, uses < 1 {
             return .error(status: 400, code: "bad_request", message: "uses must be at least 1 (omit it for unlimited)")
@@ -32,7 +36,8 @@ extension DroverRouter {
         do {
             let now = self.now
             let issued = try store.createJoinToken(ttl: .seconds(ttl), uses: body.uses, labels: labels, now: now)
-            return .json(CreatedJoinToken(token: issued.tokenString, info: Self.info(issued.record, now: now)), status: 201)
+            return .json(
+                CreatedJoinToken(token: issued.tokenString, info: Self.info(issued.record, now: now)), status: 201)
         } catch {
             return Self.storeFailure(error)
         }

@@ -39,7 +39,9 @@ public struct DroverRouter: Router {
             return only(["GET"], method) { metrics(request) }
         case ["install.sh"]:
             return only(["GET"], method) {
-                serveFile(configuration.installScriptPath, contentType: "text/x-shellscript; charset=utf-8", what: "install script")
+                serveFile(
+                    configuration.installScriptPath, contentType: "text/x-shellscript; charset=utf-8",
+                    what: "install script")
             }
         case ["download", "drover-agent"]:
             return only(["GET"], method) {
@@ -49,7 +51,8 @@ public struct DroverRouter: Router {
             return only(["GET"], method) { listHosts(request) }
         case let s where s.count == 3 && s[0] == "v1" && s[1] == "hosts":
             return only(["GET"], method) { showHost(request, s[2]) }
-        case let s where s.count == 4 && s[0] == "v1" && s[1] == "hosts" && ["drain", "undrain", "remove"].contains(s[3]):
+        case let s
+        where s.count == 4 && s[0] == "v1" && s[1] == "hosts" && ["drain", "undrain", "remove"].contains(s[3]):
             guard method == "POST" else { return methodNotAllowed(["POST"]) }
             return await hostAction(request, s[2], action: s[3])
         case ["v1", "tokens"]:
@@ -97,7 +100,9 @@ public struct DroverRouter: Router {
         }
         do {
             let hosts = try FleetView.hosts(store: store, inventory: inventory.snapshot())
-            return APIResponse(status: 200, contentType: PrometheusExposition.contentType, body: Array(FleetMetrics.render(hosts).utf8))
+            return APIResponse(
+                status: 200, contentType: PrometheusExposition.contentType, body: Array(FleetMetrics.render(hosts).utf8)
+            )
         } catch {
             return Self.storeFailure(error)
         }

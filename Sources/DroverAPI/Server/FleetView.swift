@@ -1,6 +1,6 @@
 import DroverInventory
-import DroverWire
 import DroverStore
+import DroverWire
 
 /// One host as the API shows it: the store's durable record joined with the live inventory.
 struct HostView: Sendable {
@@ -81,7 +81,9 @@ enum FleetView {
     }
 
     /// The host with this id, or else the non-removed host with this name.
-    static func host(_ idOrName: String, store: any StateStore, inventory: FleetInventory) throws(StoreError) -> HostView? {
+    static func host(
+        _ idOrName: String, store: any StateStore, inventory: FleetInventory
+    ) throws(StoreError) -> HostView? {
         var found = try store.host(id: idOrName)
         if found == nil { found = try store.host(named: idOrName) }
         if let record = found {

@@ -19,7 +19,9 @@ struct HTTPConnection: Sendable {
                     head = requestHead
                     body.clear()
                     tooLarge = false
-                    if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init), length > maxBodyBytes {
+                    if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init),
+                        length > maxBodyBytes
+                    {
                         try await write(tooLargeResponse(), keepAlive: false, to: outbound)
                         return
                     }
@@ -67,7 +69,8 @@ struct HTTPConnection: Sendable {
         for header in response.headers {
             headers.add(name: header.name, value: header.value)
         }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         try await outbound.write(.head(head))
         if !response.body.isEmpty {
             try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))

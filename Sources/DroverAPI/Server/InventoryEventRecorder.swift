@@ -27,7 +27,8 @@ public struct InventoryEventRecorder: Sendable {
             stored.append(
                 try store.appendEvent(
                     NewEvent(
-                        at: event.at, kind: event.name, severity: event.isWarning ? .warning : .info, hostID: event.hostID,
+                        at: event.at, kind: event.name, severity: event.isWarning ? .warning : .info,
+                        hostID: event.hostID,
                         message: event.message, details: details)))
             guard let host else { continue }
             switch event.kind {
