@@ -82,7 +82,12 @@ public struct FleetInventory: Sendable {
     public mutating func hostReport(hostID: String, report: Drover_V1_HostReport, now: Int64) -> [InventoryEvent] {
         guard var host = hostsByID[hostID], host.isConnected, !host.isRemoved else { return [] }
         var events = Self.markSeen(&host, now: now)
-        let sample = HostSample(report: report, now: now)
+        var sample = HostSample(report: report, now: now)
+        // Share the previous sample's mount point string: an hour of history then holds one
+        // copy instead of one heap buffer per report (~64 bytes per sample in all).
+        if let previous = host.history.last, previous.diskMaxMountPoint == sample.diskMaxMountPoint {
+            sample.diskMaxMountPoint = previous.diskMaxMountPoint
+        }
         host.latestReport = report
         host.history.append(sample)
         events += evaluateConditions(&host, sample: sample, now: now)
