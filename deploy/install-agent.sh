@@ -122,6 +122,8 @@ install_file() {
     CHANGED=$((CHANGED + 1))
 }
 
+# The unit is embedded so the script works alone (curl ... | sh); it must stay identical to
+# deploy/systemd/drover-agent.service, which DeployTests checks.
 write_unit() {
     cat <<'UNIT'
 [Unit]
@@ -146,7 +148,9 @@ CapabilityBoundingSet=CAP_NET_BIND_SERVICE
 AmbientCapabilities=CAP_NET_BIND_SERVICE
 NoNewPrivileges=yes
 ProtectSystem=strict
-ProtectHome=yes
+# read-only rather than yes: the agent reports disk usage of every mount, /home included
+# (statvfs needs the mount point to be reachable).
+ProtectHome=read-only
 PrivateTmp=yes
 PrivateDevices=yes
 ProtectKernelTunables=yes
@@ -161,6 +165,9 @@ RestrictNamespaces=yes
 LockPersonality=yes
 MemoryDenyWriteExecute=yes
 SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+PrivateMounts=yes
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
 ReadWritePaths=/var/lib/drover-agent -/run/podman -/run/docker.sock
 UMask=0077
