@@ -358,3 +358,57 @@ struct StandardClientTests {
         }
     }
 }
+
+@Suite("Agent install through the API")
+struct InstallThroughAPITests {
+    @Test("curl fetches /install.sh, which installs the binary from /download/drover-agent over TLS")
+    func installFromController() async throws {
+        let curl = try #require(
+            ["/usr/bin/curl", "/usr/local/bin/curl"].first(where: FileManager.default.isExecutableFile(atPath:)),
+            "curl not installed")
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("drover-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: work + "/root", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: work + "/root2", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let agent =
+            Array("#!/bin/sh\necho agent from the controller\n".utf8)
+            + (0..<50_000).map { UInt8(truncatingIfNeeded: $0) }
+        try Data(agent).write(to: URL(fileURLWithPath: work + "/drover-agent"))
+
+        try await withAPIServer(configure: {
+            $0.installScriptPath = repository.appendingPathComponent("deploy/install-agent.sh").path
+            $0.agentBinaryPath = work + "/drover-agent"
+        }) { api in
+            let fetch = try await runProcess(
+                curl, ["-fsS", "--cacert", api.caPath, "-o", work + "/install.sh", "\(api.address)/install.sh"])
+            #expect(fetch.status == 0, "\(fetch.stderr)")
+            let pin = CAPin(certificate: TestPKI.shared.ca.certificate).description
+            let install = try await runProcess(
+                "/bin/sh",
+                [
+                    work + "/install.sh", "--root", work + "/root", "--token", "drv_abcd1234_secret", "--ca-pin", pin,
+                    "--controller", "127.0.0.1:7400", "--binary", "\(api.address)/download/drover-agent",
+                    "--ca-cert", api.caPath,
+                ],
+                environment: ["PATH": "/usr/bin:/bin"])
+            #expect(install.status == 0, "\(install.stderr)")
+            #expect(FileManager.default.contents(atPath: work + "/root/usr/local/bin/drover-agent") == Data(agent))
+            let env = try String(contentsOfFile: work + "/root/etc/drover/agent.env", encoding: .utf8)
+            #expect(env.contains("DROVER_CA_PIN=\(pin)"))
+
+            // Without the fleet CA, curl refuses the controller's certificate and nothing is installed.
+            let untrusted = try await runProcess(
+                "/bin/sh",
+                [
+                    work + "/install.sh", "--root", work + "/root2", "--token", "drv_abcd1234_secret", "--ca-pin", pin,
+                    "--controller", "127.0.0.1:7400", "--binary", "\(api.address)/download/drover-agent",
+                ],
+                environment: ["PATH": "/usr/bin:/bin", "CURL_CA_BUNDLE": "/nonexistent"])
+            #expect(untrusted.status == 2, "\(untrusted.stderr)")
+            #expect(untrusted.stderr.contains("download of"))
+            #expect(!FileManager.default.fileExists(atPath: work + "/root2/usr/local/bin/drover-agent"))
+        }
+    }
+}
