@@ -20,7 +20,7 @@ public struct APIServerConfiguration: Sendable {
     /// A connection that sends nothing for this long is closed (60 s), idle keep-alive ones included.
     public var idleTimeoutSeconds: Int = 60
     /// Whether `GET /metrics` needs a bearer token (any role). On by default: the exposition
-    /// names every host, its address-free identity and load, which is fleet reconnaissance.
+    /// names every host with its agent version and load, which is reconnaissance material.
     /// Prometheus sends the token with `authorization: { credentials_file: ... }`.
     public var metricsRequireToken: Bool = true
     /// The agent install script served at `GET /install.sh`, if any.
