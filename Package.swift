@@ -66,6 +66,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The controller's live fleet picture: liveness, history, threshold conditions (pure).
+        .target(
+            name: "DroverInventory",
+            dependencies: ["DroverWire"],
+            swiftSettings: strict
+        ),
+        // The operator HTTPS JSON API (server and client) on NIOHTTP1 over DroverTLS.
+        .target(
+            name: "DroverAPI",
+            dependencies: [
+                "DroverInventory",
+                "DroverStore",
+                "DroverTLS",
+                "DroverWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "DroverTestSupport",
             dependencies: [
@@ -80,6 +100,7 @@ let package = Package(
         .target(
             name: "DroverCLI",
             dependencies: [
+                "DroverAPI",
                 "DroverWire",
                 "DroverTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -151,6 +172,30 @@ let package = Package(
         .testTarget(
             name: "DroverStoreTests",
             dependencies: ["DroverStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverInventoryTests",
+            dependencies: ["DroverInventory", "DroverWire"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverAPITests",
+            dependencies: [
+                "DroverAPI",
+                "DroverCLI",
+                "DroverInventory",
+                "DroverStore",
+                "DroverTLS",
+                "DroverTestSupport",
+                "DroverWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DeployTests",
+            dependencies: [],
             swiftSettings: strict
         ),
         .testTarget(

@@ -11,9 +11,13 @@ public struct DroverCommand: AsyncParsableCommand {
             lightweight agent (drover-agent) on every host. Controller and agents speak \
             the Drover wire protocol (Protocol/README.md) over mutual TLS on the system \
             OpenSSL.
+
+            Operator commands (hosts, token) talk to the controller's HTTPS API: --addr / \
+            DROVER_ADDR, --token / DROVER_TOKEN, --ca-cert / DROVER_CA_CERT or --ca-pin / \
+            DROVER_CA_PIN. \(CLIExitCodes.help)
             """,
         version: "drover \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))",
-        subcommands: [VersionCommand.self]
+        subcommands: [VersionCommand.self, HostsCommand.self, TokenCommand.self]
     )
 
     public init() {}

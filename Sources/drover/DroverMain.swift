@@ -4,6 +4,6 @@ import DroverCLI
 @main
 enum DroverMain {
     static func main() async {
-        await DroverCommand.main()
+        await DroverCommand.mainWithDroverExitCodes()
     }
 }

@@ -1,0 +1,61 @@
+import DroverTLS
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How the API server listens and what it serves.
+public struct APIServerConfiguration: Sendable {
+    /// Address to bind, e.g. `0.0.0.0` or `127.0.0.1`.
+    public var host: String
+    /// Port to bind; 0 picks a free one (see ``APIServer/localPort()``).
+    public var port: Int
+    /// Server TLS. The server forces `alpnProtocols = ["http/1.1"]`; clients are not asked for
+    /// certificates (`.none`): operators authenticate with bearer tokens.
+    public var tls: TLSConfiguration
+    /// Largest request body accepted; larger ones get 413 (1 MiB).
+    public var maxBodyBytes: Int = 1 << 20
+    /// A connection that sends nothing for this long is closed (60 s), idle keep-alive ones included.
+    public var idleTimeoutSeconds: Int = 60
+    /// Whether `GET /metrics` needs a bearer token (any role). On by default: the exposition
+    /// names every host with its agent version and load, which is reconnaissance material.
+    /// Prometheus sends the token with `authorization: { credentials_file: ... }`.
+    public var metricsRequireToken: Bool = true
+    /// The agent install script served at `GET /install.sh`, if any.
+    public var installScriptPath: String?
+    /// The agent binary served at `GET /download/drover-agent`, if any.
+    public var agentBinaryPath: String?
+    /// Wall clock, Unix milliseconds (injected for tests).
+    public var clock: @Sendable () -> Int64 = APIServerConfiguration.systemClock
+
+    /// A configuration with the defaults above.
+    public init(host: String = "127.0.0.1", port: Int = 7401, tls: TLSConfiguration) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+    }
+
+    /// The server TLS settings actually used: HTTP/1.1 ALPN, no client certificates.
+    public var effectiveTLS: TLSConfiguration {
+        var tls = self.tls
+        tls.alpnProtocols = ["http/1.1"]
+        tls.peerVerification = .none
+        return tls
+    }
+
+    /// Unix milliseconds from the system clock.
+    public static let systemClock: @Sendable () -> Int64 = {
+        UnixTime.nowNanoseconds() / 1_000_000
+    }
+}
+
+/// Wall-clock reading without Foundation's `Date`.
+enum UnixTime {
+    static func nowNanoseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+}

@@ -1,0 +1,122 @@
+import DroverInventory
+import DroverStore
+
+/// The Drover API: hosts, join tokens, metrics, health and the agent installer downloads.
+///
+/// Roles: `viewer` reads hosts (and `/metrics`); `operator` drains; `admin` removes hosts and
+/// manages join tokens. `/healthz`, `/install.sh` and `/download/drover-agent` need no token
+/// (an installing host has only its join token, which the controller checks at enrollment).
+public struct DroverRouter: Router {
+    let configuration: APIServerConfiguration
+    let store: any StateStore
+    let inventory: SharedFleetInventory
+    let fleetControl: any FleetControl
+    let auth: APIAuthorization
+
+    /// A router over `store` and `inventory` that cuts removed hosts off through `fleetControl`.
+    public init(
+        configuration: APIServerConfiguration,
+        store: any StateStore,
+        inventory: SharedFleetInventory,
+        fleetControl: any FleetControl
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.inventory = inventory
+        self.fleetControl = fleetControl
+        self.auth = APIAuthorization(store: store, clock: configuration.clock)
+    }
+
+    var now: Int64 { configuration.clock() }
+
+    public func respond(to request: APIRequest) async -> APIResponse {
+        let segments = request.pathSegments
+        let method = request.method
+        switch segments {
+        case ["healthz"]:
+            return only(["GET"], method) { APIResponse.json(["status": "ok"]) }
+        case ["metrics"]:
+            return only(["GET"], method) { metrics(request) }
+        case ["install.sh"]:
+            return only(["GET"], method) {
+                serveFile(
+                    configuration.installScriptPath, contentType: "text/x-shellscript; charset=utf-8",
+                    what: "install script")
+            }
+        case ["download", "drover-agent"]:
+            return only(["GET"], method) {
+                serveFile(configuration.agentBinaryPath, contentType: "application/octet-stream", what: "agent binary")
+            }
+        case ["v1", "hosts"]:
+            return only(["GET"], method) { listHosts(request) }
+        case let s where s.count == 3 && s[0] == "v1" && s[1] == "hosts":
+            return only(["GET"], method) { showHost(request, s[2]) }
+        case let s
+        where s.count == 4 && s[0] == "v1" && s[1] == "hosts" && ["drain", "undrain", "remove"].contains(s[3]):
+            guard method == "POST" else { return methodNotAllowed(["POST"]) }
+            return await hostAction(request, s[2], action: s[3])
+        case ["v1", "tokens"]:
+            switch method {
+            case "GET": return listTokens(request)
+            case "POST": return createToken(request)
+            default: return methodNotAllowed(["GET", "POST"])
+            }
+        case let s where s.count == 3 && s[0] == "v1" && s[1] == "tokens":
+            return only(["DELETE"], method) { revokeToken(request, s[2]) }
+        default:
+            return .error(status: 404, code: "not_found", message: "no route for \(request.path)")
+        }
+    }
+
+    private func only(_ methods: [String], _ method: String, _ body: () -> APIResponse) -> APIResponse {
+        guard methods.contains(method) else { return methodNotAllowed(methods) }
+        return body()
+    }
+
+    private func methodNotAllowed(_ methods: [String]) -> APIResponse {
+        .error(
+            status: 405, code: "method_not_allowed", message: "allowed methods: \(methods.joined(separator: ", "))",
+            headers: [APIHeader("Allow", methods.joined(separator: ", "))])
+    }
+
+    static func storeFailure(_ error: StoreError) -> APIResponse {
+        switch error {
+        case .hostNotFound, .joinTokenNotFound, .apiTokenNotFound:
+            return .error(status: 404, code: "not_found", message: error.description)
+        case .invalidArgument:
+            return .error(status: 400, code: "bad_request", message: error.description)
+        case .hostRemoved, .duplicateHostName:
+            return .error(status: 409, code: "conflict", message: error.description)
+        default:
+            return .error(status: 500, code: "internal", message: error.description)
+        }
+    }
+
+    // MARK: Metrics
+
+    private func metrics(_ request: APIRequest) -> APIResponse {
+        if configuration.metricsRequireToken, case .failure(let response) = auth.require(.viewer, for: request) {
+            return response
+        }
+        do {
+            let hosts = try FleetView.hosts(store: store, inventory: inventory.snapshot())
+            return APIResponse(
+                status: 200, contentType: PrometheusExposition.contentType, body: Array(FleetMetrics.render(hosts).utf8)
+            )
+        } catch {
+            return Self.storeFailure(error)
+        }
+    }
+
+    // MARK: Files
+
+    private func serveFile(_ path: String?, contentType: String, what: String) -> APIResponse {
+        guard let path else {
+            return .error(status: 404, code: "not_found", message: "this controller serves no \(what)")
+        }
+        guard let bytes = FileBytes.read(path) else {
+            return .error(status: 500, code: "internal", message: "the \(what) could not be read")
+        }
+        return APIResponse(status: 200, contentType: contentType, body: bytes)
+    }
+}

@@ -1,0 +1,80 @@
+import NIOCore
+import NIOHTTP1
+
+/// Serves one keep-alive HTTP/1.1 connection: collects each request (bounded), asks the router,
+/// writes the answer.
+struct HTTPConnection: Sendable {
+    let router: any Router
+    let maxBodyBytes: Int
+
+    func serve(_ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        // Errors here are the peer's (bad TLS, reset, garbage): the connection just ends.
+        try? await channel.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            var body = ByteBuffer()
+            var tooLarge = false
+            for try await part in inbound {
+                switch part {
+                case .head(let requestHead):
+                    head = requestHead
+                    body.clear()
+                    tooLarge = false
+                    if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init),
+                        length > maxBodyBytes
+                    {
+                        try await write(tooLargeResponse(), keepAlive: false, to: outbound)
+                        return
+                    }
+                case .body(var chunk):
+                    if body.readableBytes + chunk.readableBytes > maxBodyBytes {
+                        tooLarge = true
+                        body.clear()
+                    } else if !tooLarge {
+                        body.writeBuffer(&chunk)
+                    }
+                case .end:
+                    guard let requestHead = head else { return }
+                    head = nil
+                    if tooLarge {
+                        try await write(tooLargeResponse(), keepAlive: false, to: outbound)
+                        return
+                    }
+                    let request = APIRequest(
+                        method: requestHead.method.rawValue,
+                        target: requestHead.uri,
+                        headers: Dictionary(requestHead.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
+                        body: Array(body.readableBytesView))
+                    let response = await router.respond(to: request)
+                    try await write(response, keepAlive: requestHead.isKeepAlive, to: outbound)
+                    if !requestHead.isKeepAlive { return }
+                }
+            }
+        }
+    }
+
+    private func tooLargeResponse() -> APIResponse {
+        .error(status: 413, code: "payload_too_large", message: "request body exceeds \(maxBodyBytes) bytes")
+    }
+
+    private func write(
+        _ response: APIResponse,
+        keepAlive: Bool,
+        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Cache-Control", value: "no-store")
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        for header in response.headers {
+            headers.add(name: header.name, value: header.value)
+        }
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        try await outbound.write(.head(head))
+        if !response.body.isEmpty {
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
+        }
+        try await outbound.write(.end(nil))
+    }
+}
