@@ -66,6 +66,46 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Session layer: pure opening/heartbeat/backoff/correlation state machines and the
+        // NIOAsyncChannel plumbing (TLS + frames) shared by controller and agent.
+        .target(
+            name: "DroverSession",
+            dependencies: [
+                "DroverWire",
+                "DroverTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Controller service: fleet CA, enrollment, agent sessions, host registry.
+        .target(
+            name: "DroverController",
+            dependencies: [
+                "DroverSession",
+                "DroverWire",
+                "DroverTLS",
+                "DroverStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Agent service: enrollment, controller session, host reports. No GRDB, no Foundation.
+        .target(
+            name: "DroverAgent",
+            dependencies: [
+                "DroverSession",
+                "DroverWire",
+                "DroverTLS",
+                "DroverHost",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "DroverTestSupport",
             dependencies: [
@@ -82,6 +122,10 @@ let package = Package(
             dependencies: [
                 "DroverWire",
                 "DroverTLS",
+                "DroverStore",
+                "DroverSession",
+                "DroverController",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -100,6 +144,8 @@ let package = Package(
             dependencies: [
                 "DroverWire",
                 "DroverTLS",
+                "DroverSession",
+                "DroverAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -151,6 +197,26 @@ let package = Package(
         .testTarget(
             name: "DroverStoreTests",
             dependencies: ["DroverStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverSessionTests",
+            dependencies: [
+                "DroverSession",
+                "DroverWire",
+                "DroverTLS",
+                "DroverHost",
+                "DroverAgent",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "DroverStore",
+                "DroverTLS",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -13,7 +13,7 @@ public struct DroverCommand: AsyncParsableCommand {
             OpenSSL.
             """,
         version: "drover \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))",
-        subcommands: [VersionCommand.self]
+        subcommands: [VersionCommand.self, ControllerCommand.self]
     )
 
     public init() {}
