@@ -29,7 +29,7 @@ struct ControllerDialer: Sendable {
                 try await connection.peer()
             }
         } catch {
-            connection.channel.channel.close(promise: nil)
+            await connection.discard()
             throw error
         }
         return connection

@@ -130,7 +130,7 @@ public final class ControllerService: Sendable {
             peer = try await withDeadline(.seconds(10), what: "TLS handshake") { try await connection.peer() }
         } catch {
             logger.info("TLS handshake refused or failed", ["peer.address": address, "error": "\(error)"])
-            connection.channel.channel.close(promise: nil)
+            await connection.discard()
             return
         }
 

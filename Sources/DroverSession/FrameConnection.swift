@@ -40,6 +40,16 @@ public struct FrameConnection: Sendable {
     public func peer() async throws -> TLSPeerInfo {
         try await handshake.get()
     }
+
+    /// Closes a connection that will not be used (failed handshake, refused peer).
+    ///
+    /// Goes through `executeThenClose` so the async channel's writer is finished properly
+    /// (a `NIOAsyncChannel` must not be dropped unused).
+    public func discard() async {
+        try? await channel.executeThenClose { _, outbound in
+            outbound.finish()
+        }
+    }
 }
 
 /// Encodes envelopes into frames and writes them, compressing only when `zlib` was negotiated.
