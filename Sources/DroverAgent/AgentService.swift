@@ -169,7 +169,7 @@ public final class AgentService: Sendable {
                 return true
             }
 
-            guard try await perform(machine.start()) else { return (established, ending) }
+            guard try await perform(machine.start(now: .now)) else { return (established, ending) }
             try await SessionDriver.run(inbound: inbound, tickInterval: .milliseconds(250), events: events) { event in
                 switch event {
                 case .frame(let frame):

@@ -41,7 +41,7 @@ struct Enroller: Sendable {
             try await connection.channel.executeThenClose { inbound, outbound in
                 var writer = FrameWriter(outbound: outbound)
                 var machine = ClientSessionStateMachine(kind: .enrollment(enrollRequest), policy: policy)
-                var actions = machine.start()
+                var actions = machine.start(now: .now)
                 var iterator = inbound.makeAsyncIterator()
                 while true {
                     for action in actions {

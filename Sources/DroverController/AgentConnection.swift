@@ -23,7 +23,7 @@ final class AgentConnection {
         address: String,
         services: ControllerServices
     ) {
-        self.machine = ServerSessionStateMachine(kind: kind, policy: services.configuration.helloPolicy)
+        self.machine = ServerSessionStateMachine(kind: kind, policy: services.configuration.helloPolicy, openedAt: .now)
         self.writer = writer
         self.connectionID = connectionID
         self.address = address

@@ -39,7 +39,7 @@ public struct ClientSessionStateMachine: Sendable {
 
     private enum Phase: Sendable {
         case idle
-        case awaitingWelcome
+        case awaitingWelcome(since: ContinuousClock.Instant)
         case established(RequestCorrelator, HeartbeatTracker?, reportSequence: UInt64)
         case closed
     }
@@ -62,10 +62,13 @@ public struct ClientSessionStateMachine: Sendable {
         return false
     }
 
-    /// Starts the opening exchange: `Hello` as request 1.
-    public mutating func start() -> [Action] {
+    /// How long the controller may take to answer `Hello`.
+    public static let welcomeTimeout: Duration = .seconds(10)
+
+    /// Starts the opening exchange at `now`: `Hello` as request 1.
+    public mutating func start(now: ContinuousClock.Instant) -> [Action] {
         guard case .idle = phase else { return [] }
-        phase = .awaitingWelcome
+        phase = .awaitingWelcome(since: now)
         return [.send(.request(.hello(policy.hello), id: 1))]
     }
 
@@ -132,8 +135,12 @@ public struct ClientSessionStateMachine: Sendable {
         }
     }
 
-    /// Periodic work at `now`: heartbeats due, or the controller lost.
+    /// Periodic work at `now`: heartbeats due, or the controller lost (or silent after `Hello`).
     public mutating func tick(now: ContinuousClock.Instant, nowUnixMs: Int64) -> [Action] {
+        if case .awaitingWelcome(let since) = phase, now - since >= Self.welcomeTimeout {
+            phase = .closed
+            return [.close(nil, .failed("no WELCOME within \(Self.welcomeTimeout)"))]
+        }
         guard case .established(var correlator, var tracker?, let sequence) = phase else { return [] }
         switch tracker.tick(now: now) {
         case .idle:

@@ -36,16 +36,23 @@ public struct ServerSessionStateMachine: Sendable {
         case closed
     }
 
+    /// How long a client may take to send `Hello`.
+    public static let helloTimeout: Duration = .seconds(10)
+    /// How long an enrollment connection may stay open in all.
+    public static let enrollmentTimeout: Duration = .seconds(30)
+
     /// The connection's kind.
     public let kind: Kind
     /// The opening exchange's policy.
     public let policy: ServerHelloPolicy
+    private let openedAt: ContinuousClock.Instant
     private var phase: Phase = .awaitingHello
 
-    /// A connection that has completed its TLS handshake and awaits `Hello`.
-    public init(kind: Kind, policy: ServerHelloPolicy) {
+    /// A connection that completed its TLS handshake at `openedAt` and awaits `Hello`.
+    public init(kind: Kind, policy: ServerHelloPolicy, openedAt: ContinuousClock.Instant) {
         self.kind = kind
         self.policy = policy
+        self.openedAt = openedAt
     }
 
     /// Whether the connection is over (no more actions will come).
@@ -84,11 +91,22 @@ public struct ServerSessionStateMachine: Sendable {
         }
     }
 
-    /// Periodic check: an agent silent for 3 heartbeat intervals is lost.
+    /// Periodic check: no `Hello` in time, an enrollment that drags on, or an agent silent
+    /// for 3 heartbeat intervals (lost) ends the connection.
     public mutating func tick(now: ContinuousClock.Instant) -> [Action] {
-        guard case .established(_, let monitor?) = phase, monitor.isLost(now: now) else { return [] }
-        phase = .closed
-        return [.close(nil, reason: "no heartbeat for \(monitor.missedLimit) intervals: agent lost")]
+        switch phase {
+        case .awaitingHello where now - openedAt >= Self.helloTimeout:
+            return violation("no HELLO within \(Self.helloTimeout)", related: MessageType(0))
+        case .established(_, nil) where now - openedAt >= Self.enrollmentTimeout:
+            phase = .closed
+            let error = SessionError(.protocolViolation, "enrollment not completed within \(Self.enrollmentTimeout)")
+            return [.close(.oneWay(.error(error.payload)), reason: error.message)]
+        case .established(_, let monitor?) where monitor.isLost(now: now):
+            phase = .closed
+            return [.close(nil, reason: "no heartbeat for \(monitor.missedLimit) intervals: agent lost")]
+        default:
+            return []
+        }
     }
 
     /// The result of an ``Action/enroll(requestID:_:)``: the response or the refusal to send.

@@ -20,7 +20,7 @@ import Testing
         let start = ContinuousClock.now
         var agent = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
         var controller = ServerSessionStateMachine(
-            kind: .agent(hostID: "h-sim"), policy: ServerHelloPolicy(heartbeatInterval: .seconds(5)))
+            kind: .agent(hostID: "h-sim"), policy: ServerHelloPolicy(heartbeatInterval: .seconds(5)), openedAt: start)
         var compress = false
         var reportsDelivered: [UInt64] = []
         var compressedFrames = 0
@@ -51,7 +51,7 @@ import Testing
             }
         }
 
-        try toController(agent.start(), at: start)
+        try toController(agent.start(now: start), at: start)
         #expect(agent.isEstablished)
         #expect(compress)
 

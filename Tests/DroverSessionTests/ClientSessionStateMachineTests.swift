@@ -20,7 +20,7 @@ import Testing
 
     @Test func opensWithHelloAsRequestOne() {
         var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy(hostname: "web-1"))
-        let envelopes = sent(machine.start())
+        let envelopes = sent(machine.start(now: start))
         #expect(envelopes.count == 1)
         guard case .hello(let hello) = envelopes.first?.message else {
             Issue.record("expected Hello")
@@ -36,7 +36,7 @@ import Testing
         var request = Drover_V1_EnrollRequest()
         request.token = "drv_secret"
         var machine = ClientSessionStateMachine(kind: .enrollment(request), policy: ClientHelloPolicy())
-        _ = machine.start()
+        _ = machine.start(now: start)
         let actions = machine.receive(welcome(hostID: ""), now: start)
         let envelopes = sent(actions)
         guard case .enrollRequest(let sentRequest) = envelopes.first?.message else {
@@ -59,7 +59,7 @@ import Testing
 
     @Test func refusalEndsTheConnectionWithTheControllersReason() {
         var machine = ClientSessionStateMachine(kind: .enrollment(Drover_V1_EnrollRequest()), policy: ClientHelloPolicy())
-        _ = machine.start()
+        _ = machine.start(now: start)
         _ = machine.receive(welcome(hostID: ""), now: start)
         let error = SessionError(.enrollmentRefused, "enrollment refused: the join token is used up")
         guard case .close(nil, .refused(let refusal)) = machine.receive(
@@ -72,9 +72,20 @@ import Testing
         #expect(refusal.message.contains("used up"))
     }
 
+    @Test func silentControllerAfterHelloIsGivenUpOn() {
+        var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
+        _ = machine.start(now: start)
+        #expect(machine.tick(now: start + .seconds(9), nowUnixMs: 0).isEmpty)
+        guard case .close(nil, .failed(let reason)) = machine.tick(now: start + .seconds(10), nowUnixMs: 0).first else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(reason.contains("WELCOME"))
+    }
+
     @Test func unauthenticatedFirstFrameIsARefusal() {
         var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
-        _ = machine.start()
+        _ = machine.start(now: start)
         let error = SessionError(.unauthenticated, "host was removed")
         guard case .close(nil, .refused(let refusal)) = machine.receive(frame(.oneWay(.error(error.payload))), now: start).first else {
             Issue.record("expected refused")
@@ -85,7 +96,7 @@ import Testing
 
     @Test func heartbeatsReportsAndLoss() {
         var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
-        _ = machine.start()
+        _ = machine.start(now: start)
         guard case .established(let session) = machine.receive(welcome(), now: start).first else {
             Issue.record("expected established")
             return
@@ -120,7 +131,7 @@ import Testing
 
     @Test func goodbyeCarriesTheReconnectDelayAndCommandsAreRejectedHonestly() {
         var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
-        _ = machine.start()
+        _ = machine.start(now: start)
         _ = machine.receive(welcome(), now: start)
         var command = Drover_V1_Command()
         command.id = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"

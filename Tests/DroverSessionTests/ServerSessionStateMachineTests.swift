@@ -15,13 +15,13 @@ import Testing
     }
 
     func established(_ kind: ServerSessionStateMachine.Kind = .agent(hostID: "h-abc")) -> ServerSessionStateMachine {
-        var machine = ServerSessionStateMachine(kind: kind, policy: policy)
+        var machine = ServerSessionStateMachine(kind: kind, policy: policy, openedAt: start)
         _ = machine.receive(helloFrame(), now: start, nowUnixMs: 0)
         return machine
     }
 
     @Test func helloGetsWelcomeWithTheHostID() {
-        var machine = ServerSessionStateMachine(kind: .agent(hostID: "h-abc"), policy: policy)
+        var machine = ServerSessionStateMachine(kind: .agent(hostID: "h-abc"), policy: policy, openedAt: start)
         let actions = machine.receive(helloFrame(), now: start, nowUnixMs: 0)
         guard actions.count == 2, case .send(let envelope) = actions[0], case .welcome(let welcome) = envelope.message,
             case .established(let session) = actions[1]
@@ -38,7 +38,7 @@ import Testing
 
     @Test func anyOtherFirstFrameIsAFatalProtocolViolation() {
         for first in [frame(.request(heartbeat(1), id: 1)), helloFrame(id: 3), frame(.oneWay(heartbeat(1)))] {
-            var machine = ServerSessionStateMachine(kind: .enrollment, policy: policy)
+            var machine = ServerSessionStateMachine(kind: .enrollment, policy: policy, openedAt: start)
             let actions = machine.receive(first, now: start, nowUnixMs: 0)
             guard case .close(let envelope?, _) = actions.first else {
                 Issue.record("expected a fatal close, got \(actions)")
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func versionMismatchIsAnsweredAsTheResponseToHello() {
-        var machine = ServerSessionStateMachine(kind: .enrollment, policy: policy)
+        var machine = ServerSessionStateMachine(kind: .enrollment, policy: policy, openedAt: start)
         let actions = machine.receive(helloFrame(min: 2, max: 3), now: start, nowUnixMs: 0)
         guard case .close(let envelope?, _) = actions.first else {
             Issue.record("expected close")
@@ -111,6 +111,24 @@ import Testing
         }
         #expect(denied.message.errorPayload?.code == .permissionDenied)
         #expect(!machine.isClosed)
+    }
+
+    @Test func clientsThatStallAreClosed() {
+        var silent = ServerSessionStateMachine(kind: .enrollment, policy: policy, openedAt: start)
+        #expect(silent.tick(now: start + .seconds(9)).isEmpty)
+        guard case .close(let notice?, _) = silent.tick(now: start + .seconds(10)).first else {
+            Issue.record("expected a close for a missing Hello")
+            return
+        }
+        #expect(notice.message.errorPayload?.code == .protocolViolation)
+
+        var dawdling = established(.enrollment)
+        #expect(dawdling.tick(now: start + .seconds(29)).isEmpty)
+        guard case .close = dawdling.tick(now: start + .seconds(30)).first else {
+            Issue.record("expected an enrollment that never sends its request to be closed")
+            return
+        }
+        #expect(dawdling.isClosed)
     }
 
     @Test func shutdownSaysGoodbye() {
