@@ -212,6 +212,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "DroverControllerTests",
+            dependencies: [
+                "DroverController",
+                "DroverSession",
+                "DroverStore",
+                "DroverTLS",
+                "DroverWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "DroverStore",
