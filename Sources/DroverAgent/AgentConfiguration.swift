@@ -51,6 +51,18 @@ public struct AgentConfiguration: Sendable {
     /// The name verified in the controller certificate.
     public var expectedServerName: String { serverName ?? controllerHost }
 
+    /// Parses `500ms`, `5s`, `1m` or plain (fractional) seconds such as `0.5`.
+    public static func parseInterval(_ text: String) -> Duration? {
+        func seconds(_ number: Substring, scale: Double) -> Duration? {
+            guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
+            return .milliseconds(Int64((value * scale * 1000).rounded()))
+        }
+        if text.hasSuffix("ms") { return seconds(text.dropLast(2), scale: 0.001) }
+        if text.hasSuffix("s") { return seconds(text.dropLast(), scale: 1) }
+        if text.hasSuffix("m") { return seconds(text.dropLast(), scale: 60) }
+        return seconds(Substring(text), scale: 1)
+    }
+
     /// Splits `HOST:PORT` (or `[v6]:PORT`, or `HOST` alone for the default port).
     public static func parseEndpoint(_ text: String) -> (host: String, port: Int)? {
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {

@@ -49,8 +49,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("bind-address"), help: "Local IP address to connect from.")
     var bindAddress: String?
 
-    @Option(name: .customLong("report-interval"), help: "Seconds between host reports.")
-    var reportInterval: Double = 5
+    @Option(name: .customLong("report-interval"), help: "Time between host reports: 5s, 500ms, 1m, or plain seconds.")
+    var reportInterval: String = "5s"
 
     @Option(name: .customLong("server-name"), help: "Name or IP the controller certificate must carry (default: the controller host).")
     var serverName: String?
@@ -80,7 +80,9 @@ struct AgentCommand: AsyncParsableCommand {
         guard let endpoint = AgentConfiguration.parseEndpoint(endpointText) else {
             throw .configuration("--controller must be HOST:PORT, got \(endpointText)")
         }
-        guard reportInterval >= 0.1 else { throw .configuration("--report-interval must be at least 0.1 seconds") }
+        guard let interval = AgentConfiguration.parseInterval(reportInterval), interval >= .milliseconds(100) else {
+            throw .configuration("--report-interval must be a duration of at least 100ms (5s, 500ms, 1m), got \(reportInterval)")
+        }
         var labelMap: [String: String] = [:]
         for pair in labels {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
@@ -97,7 +99,7 @@ struct AgentCommand: AsyncParsableCommand {
             name: name ?? Self.systemHostName(),
             labels: labelMap,
             bindAddress: bindAddress,
-            reportInterval: .milliseconds(Int64(reportInterval * 1000)),
+            reportInterval: interval,
             serverName: serverName)
     }
 

@@ -83,3 +83,23 @@ import Testing
         #expect(bytes < 512)  // below the compression threshold
     }
 }
+
+@Suite struct AgentConfigurationTests {
+    @Test func parsesEndpoints() {
+        #expect(AgentConfiguration.parseEndpoint("10.0.0.1:7400")! == ("10.0.0.1", 7400))
+        #expect(AgentConfiguration.parseEndpoint("controller.example")! == ("controller.example", 7400))
+        #expect(AgentConfiguration.parseEndpoint("[::1]:9000")! == ("::1", 9000))
+        #expect(AgentConfiguration.parseEndpoint("host:0") == nil)
+        #expect(AgentConfiguration.parseEndpoint("host:http") == nil)
+        #expect(AgentConfiguration.parseEndpoint(":7400") == nil)
+    }
+
+    @Test func parsesIntervals() {
+        #expect(AgentConfiguration.parseInterval("5s") == .seconds(5))
+        #expect(AgentConfiguration.parseInterval("500ms") == .milliseconds(500))
+        #expect(AgentConfiguration.parseInterval("1m") == .seconds(60))
+        #expect(AgentConfiguration.parseInterval("0.5") == .milliseconds(500))
+        #expect(AgentConfiguration.parseInterval("fast") == nil)
+        #expect(AgentConfiguration.parseInterval("-1s") == nil)
+    }
+}
