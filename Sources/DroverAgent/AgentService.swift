@@ -42,6 +42,16 @@ public final class AgentService: Sendable {
     public func run() async throws {
         let identity = try await loadOrEnroll()
         guard let identity else { return }  // stopped while enrolling
+        let nowSeconds = UnixTime.nowMillis() / 1000
+        if identity.certificate.notAfter <= nowSeconds {
+            logger.error("this host's certificate has expired; remove the state directory and enroll again with a new join token", [
+                "host.id": identity.hostID, "state.dir": configuration.stateDirectory,
+            ])
+        } else if identity.certificate.notAfter - nowSeconds < 30 * 86_400 {
+            logger.warning("this host's certificate expires in less than 30 days and automatic renewal is not implemented yet", [
+                "host.id": identity.hostID, "not.after": "\(identity.certificate.notAfter)",
+            ])
+        }
         logger.notice("starting sessions", [
             "host.id": identity.hostID,
             "controller": "\(configuration.controllerHost):\(configuration.controllerPort)",

@@ -45,8 +45,11 @@ public final class ControllerService: Sendable {
         try PrivateFile.makeDirectory(configuration.dataDirectory)
         let store = try SQLiteStateStore(path: configuration.databasePath)
         self.store = store
+        // A specific listen address is a name agents will dial, so the certificate carries it too.
+        var names = configuration.serverNames
+        if !["0.0.0.0", "::", ""].contains(configuration.listenHost) { names.append(configuration.listenHost) }
         let pki = try ControllerPKI.loadOrCreate(
-            directory: configuration.dataDirectory, serverNames: configuration.serverNames, now: UnixTime.nowMillis() / 1000)
+            directory: configuration.dataDirectory, serverNames: names, now: UnixTime.nowMillis() / 1000)
         self.pki = pki
         if pki.createdCA {
             logger.notice("created the fleet CA", ["ca.pin": pki.caPin, "data.dir": configuration.dataDirectory])
