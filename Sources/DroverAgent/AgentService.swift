@@ -2,6 +2,7 @@ import DroverHost
 import DroverSession
 import DroverTLS
 import DroverWire
+import FoundationEssentials
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -14,8 +15,8 @@ import NIOCore
 /// try await agent.run()   // returns after shutdown(); throws AgentError when refused for good
 /// ```
 ///
-/// TODO(#3): certificate renewal at `renew_after_unix_ms` is not implemented yet; an agent
-/// whose certificate expires (90 days) must be re-enrolled with a new join token.
+/// The certificate is renewed on the session at `renew_after_unix_ms` (2/3 of its
+/// lifetime, Protocol/README.md §8.1); the agent then reconnects with the new one.
 public final class AgentService: Sendable {
     /// The configuration it runs with.
     public let configuration: AgentConfiguration
@@ -40,38 +41,34 @@ public final class AgentService: Sendable {
     /// - Throws: ``AgentError`` when the agent cannot go on: not enrolled and no token, the
     ///   token refused, the CA pin not matching, the host's certificate refused.
     public func run() async throws {
-        let identity = try await loadOrEnroll()
-        guard let identity else { return }  // stopped while enrolling
-        let nowSeconds = UnixTime.nowMillis() / 1000
-        if identity.certificate.notAfter <= nowSeconds {
+        guard var identity = try await loadOrEnroll() else { return }  // stopped while enrolling
+        if identity.certificate.notAfter <= UnixTime.nowMillis() / 1000 {
             logger.error("this host's certificate has expired; remove the state directory and enroll again with a new join token", [
                 "host.id": identity.hostID, "state.dir": configuration.stateDirectory,
-            ])
-        } else if identity.certificate.notAfter - nowSeconds < 30 * 86_400 {
-            logger.warning("this host's certificate expires in less than 30 days and automatic renewal is not implemented yet", [
-                "host.id": identity.hostID, "not.after": "\(identity.certificate.notAfter)",
             ])
         }
         logger.notice("starting sessions", [
             "host.id": identity.hostID,
             "controller": "\(configuration.controllerHost):\(configuration.controllerPort)",
+            "renew.after.unix.ms": "\(identity.renewAfterUnixMs)",
         ])
 
-        var tls = TLSConfiguration.client(
-            certificateChain: [identity.certificate], privateKey: identity.key,
-            trustRoots: [identity.caCertificate], peerVerification: .fullVerification)
-        tls.alpnProtocols = [DroverVersion.alpn]
-        let context = try TLSContext(configuration: tls)
-
+        var context = try Self.sessionContext(for: identity)
         var collector = HostMetricsCollector(source: LinuxHostMetricsSource())
         _ = try? collector.collect(now: .now)  // prime the CPU counters: usage needs two samples
         var backoff = ReconnectBackoff()
         while !stopSignal.isTriggered {
             var delay: Duration
             do {
-                let (established, ending) = try await runSession(context: context, collector: &collector)
-                if established { backoff.reset() }
-                switch ending {
+                let outcome = try await runSession(context: context, identity: identity, collector: &collector)
+                if outcome.established { backoff.reset() }
+                if let renewed = outcome.renewed {
+                    // Reconnect at once with the new certificate.
+                    identity = renewed
+                    context = try Self.sessionContext(for: renewed)
+                    continue
+                }
+                switch outcome.ending {
                 case .refused(let error) where error.code == .unauthenticated:
                     throw AgentError.unauthenticated(error.message)
                 case .goodbye(let reason, let reconnectAfter):
@@ -79,7 +76,7 @@ public final class AgentService: Sendable {
                     delay = max(reconnectAfter, backoff.nextDelay())
                 default:
                     delay = backoff.nextDelay()
-                    if !stopSignal.isTriggered { logger.warning("session ended: \(Self.describe(ending))") }
+                    if !stopSignal.isTriggered { logger.warning("session ended: \(Self.describe(outcome.ending))") }
                 }
             } catch let error as AgentError {
                 throw error
@@ -133,10 +130,27 @@ public final class AgentService: Sendable {
 
     // MARK: - Session
 
+    /// How one session went.
+    private struct SessionOutcome {
+        var established: Bool
+        var ending: ClientSessionStateMachine.Ending
+        /// Set when the certificate was renewed during the session (already saved).
+        var renewed: AgentIdentity?
+    }
+
+    private static func sessionContext(for identity: AgentIdentity) throws -> TLSContext {
+        var tls = TLSConfiguration.client(
+            certificateChain: [identity.certificate], privateKey: identity.key,
+            trustRoots: [identity.caCertificate], peerVerification: .fullVerification)
+        tls.alpnProtocols = [DroverVersion.alpn]
+        return try TLSContext(configuration: tls)
+    }
+
     private func runSession(
         context: TLSContext,
+        identity: AgentIdentity,
         collector: inout HostMetricsCollector<LinuxHostMetricsSource>
-    ) async throws -> (established: Bool, ending: ClientSessionStateMachine.Ending) {
+    ) async throws -> SessionOutcome {
         let connection = try await ControllerDialer(configuration: configuration).connect(context: context)
         let events = AsyncStream.makeStream(of: SessionEvent.self)
         currentSession.withLockedValue { $0 = events.continuation }
@@ -144,16 +158,18 @@ public final class AgentService: Sendable {
         if stopSignal.isTriggered { events.continuation.yield(.shutdown(reason: "agent shutting down")) }
 
         let reportInterval = configuration.reportInterval
+        let stateDirectory = configuration.stateDirectory
+        let hostname = configuration.name
         let logger = self.logger
         var localCollector = collector
         defer { collector = localCollector }
         return try await connection.channel.executeThenClose { inbound, outbound in
             var writer = FrameWriter(outbound: outbound)
-            var machine = ClientSessionStateMachine(
-                kind: .agent, policy: ClientHelloPolicy(hostname: configuration.name))
-            var ending = ClientSessionStateMachine.Ending.failed("connection ended")
-            var established = false
+            var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy(hostname: hostname))
+            var outcome = SessionOutcome(established: false, ending: .failed("connection ended"), renewed: nil)
             var nextReport = ContinuousClock.now
+            var nextRenewalAttempt = ContinuousClock.now
+            var renewalKey: PrivateKey?
 
             func perform(_ actions: [ClientSessionStateMachine.Action]) async throws -> Bool {
                 for action in actions {
@@ -162,7 +178,7 @@ public final class AgentService: Sendable {
                         try await writer.write(envelope)
                     case .established(let session):
                         writer.apply(session)
-                        established = true
+                        outcome.established = true
                         logger.notice("session established", [
                             "host.id": session.hostID, "controller.version": session.peerVersion,
                             "heartbeat.interval": "\(session.heartbeatInterval)",
@@ -170,8 +186,23 @@ public final class AgentService: Sendable {
                         ])
                     case .close(let envelope, let end):
                         if let envelope { try? await writer.write(envelope) }
-                        ending = end
+                        outcome.ending = end
                         return false
+                    case .renewed(let response):
+                        guard let key = renewalKey else { continue }
+                        do {
+                            let renewed = try AgentIdentity(renewing: identity, key: key, response: response)
+                            try renewed.save(to: stateDirectory)
+                            outcome.renewed = renewed
+                            logger.notice("certificate renewed; reconnecting with it", [
+                                "host.id": renewed.hostID, "renew.after.unix.ms": "\(renewed.renewAfterUnixMs)",
+                            ])
+                            return try await perform(machine.shutdown(reason: "agent certificate renewed, reconnecting"))
+                        } catch {
+                            logger.error("cannot use the renewed certificate", ["error": "\(error)"])
+                        }
+                    case .renewalFailed(let error):
+                        logger.warning("the controller declined the certificate renewal; retrying later", ["error": "\(error)"])
                     case .log(let text):
                         logger.debug(text)
                     }
@@ -179,7 +210,7 @@ public final class AgentService: Sendable {
                 return true
             }
 
-            guard try await perform(machine.start(now: .now)) else { return (established, ending) }
+            guard try await perform(machine.start(now: .now)) else { return outcome }
             try await SessionDriver.run(inbound: inbound, tickInterval: .milliseconds(250), events: events) { event in
                 switch event {
                 case .frame(let frame):
@@ -197,15 +228,32 @@ public final class AgentService: Sendable {
                             logger.warning("collecting host metrics failed", ["error": "\(error)"])
                         }
                     }
+                    if machine.isEstablished, !machine.isRenewing, now >= nextRenewalAttempt,
+                        UnixTime.nowMillis() >= identity.renewAfterUnixMs
+                    {
+                        nextRenewalAttempt = now + .seconds(60)
+                        do {
+                            let key = try PrivateKey.generateP256()
+                            var request = Drover_V1_EnrollRequest()
+                            request.csrDer = Data(try CertificateSigningRequest(key: key, commonName: hostname).derBytes)
+                            request.hostname = hostname
+                            request.agentVersion = DroverVersion.software
+                            renewalKey = key
+                            logger.info("renewing the certificate", ["host.id": identity.hostID])
+                            actions += machine.renew(request)
+                        } catch {
+                            logger.error("cannot prepare a certificate renewal", ["error": "\(error)"])
+                        }
+                    }
                     return try await perform(actions)
                 case .shutdown(let reason):
                     return try await perform(machine.shutdown(reason: reason))
                 case .inboundEnded(let error):
-                    ending = .failed(error.map { "connection lost: \($0)" } ?? "the controller closed the connection")
+                    outcome.ending = .failed(error.map { "connection lost: \($0)" } ?? "the controller closed the connection")
                     return false
                 }
             }
-            return (established, ending)
+            return outcome
         }
     }
 

@@ -53,7 +53,7 @@ struct Enroller: Sendable {
                         case .close(let envelope, let ending):
                             if let envelope { try? await writer.write(envelope) }
                             return ending
-                        case .log:
+                        case .log, .renewed, .renewalFailed:
                             break
                         }
                     }
@@ -73,7 +73,8 @@ struct Enroller: Sendable {
                 throw AgentError.caPinMismatch("the CA certificate in the enrollment response does not match the pin")
             }
             logger.notice("enrolled", ["host.id": response.hostID, "ca.pin": caCertificate.pin])
-            return AgentIdentity(key: key, certificate: certificate, caCertificate: caCertificate)
+            return AgentIdentity(
+                key: key, certificate: certificate, caCertificate: caCertificate, renewAfterUnixMs: response.renewAfterUnixMs)
         case .refused(let error) where error.code == .enrollmentRefused || error.code == .unauthenticated:
             throw AgentError.enrollmentRefused(error.message)
         case .refused(let error):

@@ -28,6 +28,9 @@ struct ControllerRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("heartbeat-interval"), help: "Heartbeat interval announced to agents, e.g. 5s.")
     var heartbeatInterval: DurationArgument?
 
+    @Option(name: .customLong("certificate-lifetime"), help: "Lifetime of agent certificates, e.g. 90d (agents renew at 2/3).")
+    var certificateLifetime: DurationArgument = DurationArgument(argument: "90d")!
+
     func run() async throws {
         guard let (host, port) = Self.parseListen(listen) else {
             throw ValidationError("--listen must be HOST:PORT, got \(listen)")
@@ -36,7 +39,8 @@ struct ControllerRunCommand: AsyncParsableCommand {
         if let heartbeatInterval { policy.heartbeatInterval = heartbeatInterval.duration }
         let configuration = ControllerConfiguration(
             dataDirectory: data.dataDirectory, listenHost: host, listenPort: port,
-            serverNames: serverNames.isEmpty ? ["localhost"] : serverNames, helloPolicy: policy)
+            serverNames: serverNames.isEmpty ? ["localhost"] : serverNames, helloPolicy: policy,
+            certificateLifetime: certificateLifetime.duration)
         let service: ControllerService
         do {
             service = try ControllerService(configuration: configuration)

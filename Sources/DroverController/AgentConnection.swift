@@ -81,6 +81,9 @@ final class AgentConnection {
             case .enroll(let requestID, let request):
                 let result = services.enrollment.enroll(request, address: address, now: UnixTime.nowMillis())
                 if try await !perform(machine.enrollmentFinished(requestID: requestID, result: result)) { return false }
+            case .renew(let requestID, let hostID, let request):
+                let result = services.enrollment.renew(request, hostID: hostID, now: UnixTime.nowMillis())
+                if try await !perform(machine.renewalFinished(requestID: requestID, result: result)) { return false }
             case .log(let text):
                 services.logger.debug(text, ["peer.address": address])
             }

@@ -52,35 +52,78 @@ public struct EnrollmentAuthority: Sendable {
             let name = try chooseName(requested: request.hostname, hostID: hostID)
             var labels = request.labels
             labels.merge(token.labels) { _, fromToken in fromToken }  // operator labels on the token win
-
-            let notBefore = now / 1000 - 300
-            let notAfter = now / 1000 + lifetime.components.seconds
-            let certificate = try ca.sign(
-                csr: csr, subjectCommonName: hostID, notBefore: notBefore, notAfter: notAfter, usage: .client)
             try store.insertHost(HostRecord(
                 id: hostID, name: name, address: address, labels: labels, agentVersion: request.agentVersion,
                 enrolledAt: now, lastSeenAt: now))
-            try store.recordIssuedCertificate(CertificateRecord(
-                serial: certificate.serialHex, hostID: hostID, fingerprint: certificate.sha256Fingerprint,
-                notBefore: notBefore * 1000, notAfter: notAfter * 1000, issuedAt: now))
+            let response = try issue(csr: csr, hostID: hostID, now: now)
             _ = try store.appendEvent(NewEvent(
                 at: now, kind: "host.enrolled", hostID: hostID,
                 message: "host \(name) enrolled from \(address) with join token \(token.id)",
                 details: ["name": name, "address": address, "token_id": token.id]))
-
-            var response = Drover_V1_EnrollResponse()
-            response.certificateDer = Data(certificate.derBytes)
-            response.caCertificateDer = Data(ca.certificate.derBytes)
-            response.hostID = hostID
-            response.notAfterUnixMs = notAfter * 1000
-            // Renew at 2/3 of the lifetime.
-            response.renewAfterUnixMs = (notBefore + (notAfter - notBefore) * 2 / 3) * 1000
             logger.notice("host enrolled", ["host.id": hostID, "host.name": name, "peer.address": address, "token.id": token.id])
             return .success(response)
         } catch {
             logger.error("enrollment failed after redeeming the token", ["token.id": token.id, "error": "\(error)"])
             return .failure(SessionError(.internal, "the controller could not complete the enrollment"))
         }
+    }
+
+    /// Renews the certificate of an authenticated host (Protocol/README.md §8.1): same host
+    /// id, a new key from the CSR, a fresh lifetime. Earlier certificates stay valid until
+    /// they expire, so an agent that crashes mid-renewal can still connect.
+    public func renew(
+        _ request: Drover_V1_EnrollRequest,
+        hostID: String,
+        now: Int64
+    ) -> Result<Drover_V1_EnrollResponse, SessionError> {
+        guard request.token.isEmpty else {
+            return .failure(SessionError(
+                .invalidArgument, "a renewal on a session carries no join token", relatedType: .enrollRequest))
+        }
+        let csr: CertificateSigningRequest
+        do {
+            csr = try CertificateSigningRequest(der: Array(request.csrDer))
+            try csr.verifySignature()
+        } catch {
+            return .failure(SessionError(
+                .invalidArgument, "the certificate signing request is invalid: \(error)", relatedType: .enrollRequest))
+        }
+        do {
+            guard let host = try store.host(id: hostID), host.state != .removed else {
+                return .failure(SessionError(.unauthenticated, "host \(hostID) was removed from the fleet"))
+            }
+            let response = try issue(csr: csr, hostID: hostID, now: now)
+            _ = try store.appendEvent(NewEvent(
+                at: now, kind: "host.certificate_renewed", hostID: hostID,
+                message: "certificate of host \(host.name) renewed",
+                details: ["not_after_unix_ms": "\(response.notAfterUnixMs)"]))
+            logger.notice("certificate renewed", ["host.id": hostID])
+            return .success(response)
+        } catch {
+            logger.error("renewal failed", ["host.id": hostID, "error": "\(error)"])
+            return .failure(SessionError(.internal, "the controller could not renew the certificate"))
+        }
+    }
+
+    /// Signs a client certificate for `hostID` (CN = host id, nothing from the CSR but its
+    /// key), records it as the host's current one, and builds the response.
+    private func issue(csr: CertificateSigningRequest, hostID: String, now: Int64) throws -> Drover_V1_EnrollResponse {
+        let issuedAt = now / 1000
+        let notBefore = issuedAt - 300  // tolerate agents whose clocks run a little behind
+        let notAfter = issuedAt + lifetime.components.seconds
+        let certificate = try ca.sign(
+            csr: csr, subjectCommonName: hostID, notBefore: notBefore, notAfter: notAfter, usage: .client)
+        try store.recordIssuedCertificate(CertificateRecord(
+            serial: certificate.serialHex, hostID: hostID, fingerprint: certificate.sha256Fingerprint,
+            notBefore: notBefore * 1000, notAfter: notAfter * 1000, issuedAt: now))
+        var response = Drover_V1_EnrollResponse()
+        response.certificateDer = Data(certificate.derBytes)
+        response.caCertificateDer = Data(ca.certificate.derBytes)
+        response.hostID = hostID
+        response.notAfterUnixMs = notAfter * 1000
+        // Renew at 2/3 of the lifetime, counted from issuance.
+        response.renewAfterUnixMs = now + lifetime.milliseconds * 2 / 3
+        return response
     }
 
     /// The requested name if free, else the name with the host id's suffix, else the host id.

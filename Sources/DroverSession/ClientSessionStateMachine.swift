@@ -33,6 +33,10 @@ public struct ClientSessionStateMachine: Sendable {
         case established(NegotiatedSession)
         /// Write the frame (if any), then close; the connection is over.
         case close(Envelope?, Ending)
+        /// The controller issued a renewed certificate (§8.1); the session stays open.
+        case renewed(Drover_V1_EnrollResponse)
+        /// The controller declined a renewal (non-fatal); try again later.
+        case renewalFailed(SessionError)
         /// Worth a log line, nothing else.
         case log(String)
     }
@@ -49,6 +53,8 @@ public struct ClientSessionStateMachine: Sendable {
     /// The opening exchange's policy.
     public let policy: ClientHelloPolicy
     private var phase: Phase = .idle
+    /// The request id of the renewal in flight, if any.
+    private var renewalRequestID: UInt32?
 
     /// A connection whose TLS handshake has completed.
     public init(kind: Kind, policy: ClientHelloPolicy) {
@@ -85,16 +91,30 @@ public struct ClientSessionStateMachine: Sendable {
             switch inbound {
             case .response(_, .heartbeat(let beat)):
                 tracker?.answered(sequence: beat.sequence)
-            case .response(_, .enrollResponse(let response)):
-                phase = .closed
-                return [.close(nil, .enrolled(response))]
+            case .response(let id, .enrollResponse(let response)):
+                if case .agent = kind {
+                    guard id == renewalRequestID else {
+                        actions.append(.log("unexpected ENROLL_RESPONSE to request \(id)"))
+                        break
+                    }
+                    renewalRequestID = nil
+                    actions.append(.renewed(response))
+                } else {
+                    phase = .closed
+                    return [.close(nil, .enrolled(response))]
+                }
             case .response(let id, .error(let error)):
                 let failure = SessionError(received: error)
                 if SessionError.isFatal(received: error) {
                     phase = .closed
                     return [.close(nil, .refused(failure))]
                 }
-                actions.append(.log("request \(id) failed: \(failure)"))
+                if id == renewalRequestID {
+                    renewalRequestID = nil
+                    actions.append(.renewalFailed(failure))
+                } else {
+                    actions.append(.log("request \(id) failed: \(failure)"))
+                }
             case .response(let id, let message):
                 actions.append(.log("unexpected \(message.messageType) response to request \(id)"))
             case .request(let id, .command(let command)):
@@ -168,6 +188,22 @@ public struct ClientSessionStateMachine: Sendable {
         report.sequence = sequence + 1
         phase = .established(correlator, tracker, reportSequence: sequence + 1)
         return [.send(.oneWay(.hostReport(report)))]
+    }
+
+    /// Whether a renewal request is waiting for its answer.
+    public var isRenewing: Bool { renewalRequestID != nil }
+
+    /// Asks for a renewed certificate on the session (§8.1): `ENROLL_REQUEST` without a token.
+    public mutating func renew(_ request: Drover_V1_EnrollRequest) -> [Action] {
+        guard case .agent = kind, renewalRequestID == nil,
+            case .established(var correlator, let tracker, let sequence) = phase
+        else { return [] }
+        guard let id = correlator.startRequest() else { return [.log("renewal postponed: too many requests in flight")] }
+        renewalRequestID = id
+        phase = .established(correlator, tracker, reportSequence: sequence)
+        var request = request
+        request.token = ""
+        return [.send(.request(.enrollRequest(request), id: id))]
     }
 
     /// Graceful close initiated by the agent (shutdown): `Goodbye`, then close.

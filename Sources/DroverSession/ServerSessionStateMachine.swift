@@ -26,6 +26,8 @@ public struct ServerSessionStateMachine: Sendable {
         case hostReport(Drover_V1_HostReport)
         /// An enrollment request arrived: check it and call ``enrollmentFinished(requestID:result:)``.
         case enroll(requestID: UInt32, Drover_V1_EnrollRequest)
+        /// An authenticated host asks for a new certificate (§8.1): call ``renewalFinished(requestID:result:)``.
+        case renew(requestID: UInt32, hostID: String, Drover_V1_EnrollRequest)
         /// Worth a log line, nothing else.
         case log(String)
     }
@@ -125,6 +127,27 @@ public struct ServerSessionStateMachine: Sendable {
         }
     }
 
+    /// The result of an ``Action/renew(requestID:hostID:_:)``: the response, or an error that
+    /// is fatal only if its code is (a removed host).
+    public mutating func renewalFinished(
+        requestID: UInt32,
+        result: Result<Drover_V1_EnrollResponse, SessionError>
+    ) -> [Action] {
+        guard case .established(var correlator, let monitor) = phase else { return [] }
+        correlator.respond(to: requestID)
+        switch result {
+        case .success(let response):
+            phase = .established(correlator, monitor)
+            return [.send(.response(.enrollResponse(response), to: requestID))]
+        case .failure(let error) where error.isFatal:
+            phase = .closed
+            return [.close(.response(.error(error.payload), to: requestID), reason: error.description)]
+        case .failure(let error):
+            phase = .established(correlator, monitor)
+            return [.send(.response(.error(error.payload), to: requestID))]
+        }
+    }
+
     /// Graceful close initiated by the controller: `Goodbye`, then close.
     public mutating func shutdown(reason: String, reconnectAfter: Duration) -> [Action] {
         switch phase {
@@ -209,6 +232,8 @@ public struct ServerSessionStateMachine: Sendable {
             return [.send(.response(.heartbeat(answer), to: id))]
         case (.enrollment, .enrollRequest(let request)):
             return [.enroll(requestID: id, request)]
+        case (.agent(let hostID), .enrollRequest(let request)):
+            return [.renew(requestID: id, hostID: hostID, request)]
         case (.enrollment, _):
             phase = .closed
             let error = SessionError(

@@ -78,7 +78,8 @@ import Testing
                 #expect(try Certificate(der: Array(response.caCertificateDer)).pin == harness.service.caPin)
                 let lifetime = response.notAfterUnixMs - certificate.notBefore * 1000
                 #expect(lifetime / 86_400_000 == 90)
-                let renewAt = certificate.notBefore * 1000 + lifetime * 2 / 3
+                // Renewal at 2/3 of 90 days from issuance (notBefore is backdated 5 minutes for skew).
+                let renewAt = (certificate.notBefore + 300) * 1000 + 60 * 86_400_000
                 #expect(abs(response.renewAfterUnixMs - renewAt) < 2000)
 
                 let host = try #require(try harness.service.store.host(id: response.hostID))
@@ -193,6 +194,59 @@ import Testing
             guard case .disconnected(enrolled.hostID, _) = harness.sink.calls.last else {
                 Issue.record("expected a disconnect, got \(harness.sink.calls)")
                 return
+            }
+        }
+    }
+
+    @Test func certificateRenewalOnTheSessionKeepsTheHostID() async throws {
+        try await ControllerHarness.with { harness in
+            let (certificate, key, enrolled) = try await enroll(harness)
+            let connection = try await harness.connect(alpn: DroverVersion.alpn, identity: (certificate, key))
+            try await connection.channel.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                try await outbound.write(Raw.bytes(Raw.hello))
+                _ = try Raw.decode(try await frames.next())
+
+                let newKey = try PrivateKey.generateP256()
+                var request = Drover_V1_EnrollRequest()
+                request.csrDer = Data(try CertificateSigningRequest(key: newKey, commonName: "someone-else").derBytes)
+                try await outbound.write(Raw.bytes(.request(.enrollRequest(request), id: 3)))
+                let answer = try Raw.decode(try await frames.next())
+                guard case .enrollResponse(let renewed) = answer.message else {
+                    Issue.record("expected EnrollResponse, got \(answer)")
+                    return
+                }
+                let newCertificate = try Certificate(der: Array(renewed.certificateDer))
+                #expect(renewed.hostID == enrolled.hostID)
+                #expect(newCertificate.subjectCommonName == enrolled.hostID)
+                #expect(newCertificate.sha256Fingerprint != certificate.sha256Fingerprint)
+                #expect(try harness.service.store.host(id: enrolled.hostID)?.certFingerprint == newCertificate.sha256Fingerprint)
+                #expect(try harness.service.store.certificates(hostID: enrolled.hostID).count == 2)
+
+                // A token on a session is a client bug: non-fatal INVALID_ARGUMENT, the session goes on.
+                request.token = "drv_abcdefgh_secret"
+                try await outbound.write(Raw.bytes(.request(.enrollRequest(request), id: 5)))
+                let refused = try Raw.decode(try await frames.next())
+                #expect(refused.requestID == 5)
+                #expect(refused.message.errorPayload?.code == .invalidArgument)
+                #expect(refused.message.errorPayload?.fatal == false)
+                var beat = Drover_V1_Heartbeat()
+                beat.sequence = 1
+                try await outbound.write(Raw.bytes(.request(.heartbeat(beat), id: 7)))
+                guard case .heartbeat = try Raw.decode(try await frames.next()).message else {
+                    Issue.record("expected the session to continue")
+                    return
+                }
+            }
+            // The old certificate still opens a session until it expires (a crash mid-renewal is recoverable).
+            let again = try await harness.connect(alpn: DroverVersion.alpn, identity: (certificate, key))
+            try await again.channel.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                try await outbound.write(Raw.bytes(Raw.hello))
+                guard case .welcome = try Raw.decode(try await frames.next()).message else {
+                    Issue.record("expected Welcome with the old certificate")
+                    return
+                }
             }
         }
     }

@@ -83,6 +83,41 @@ import Testing
         #expect(reason.contains("WELCOME"))
     }
 
+    @Test func renewalIsARequestOnTheSessionWithoutAToken() {
+        var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
+        _ = machine.start(now: start)
+        _ = machine.receive(welcome(), now: start)
+        var request = Drover_V1_EnrollRequest()
+        request.token = "must-not-be-sent"
+        let envelopes = sent(machine.renew(request))
+        guard case .enrollRequest(let sentRequest) = envelopes.first?.message else {
+            Issue.record("expected EnrollRequest")
+            return
+        }
+        #expect(sentRequest.token.isEmpty)
+        #expect(machine.isRenewing)
+        #expect(machine.renew(request).isEmpty)  // one at a time
+
+        let id = envelopes[0].requestID
+        var response = Drover_V1_EnrollResponse()
+        response.hostID = "h-abc"
+        guard case .renewed(let renewed) = machine.receive(frame(.response(.enrollResponse(response), to: id)), now: start).first else {
+            Issue.record("expected renewed")
+            return
+        }
+        #expect(renewed.hostID == "h-abc")
+        #expect(!machine.isRenewing && machine.isEstablished)
+
+        _ = machine.renew(request)
+        let error = SessionError(.invalidArgument, "bad CSR")
+        guard case .renewalFailed(let failure) = machine.receive(frame(.response(.error(error.payload), to: id + 2)), now: start).first else {
+            Issue.record("expected renewalFailed")
+            return
+        }
+        #expect(failure.code == .invalidArgument)
+        #expect(machine.isEstablished)
+    }
+
     @Test func unauthenticatedFirstFrameIsARefusal() {
         var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
         _ = machine.start(now: start)

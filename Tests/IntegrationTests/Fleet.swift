@@ -18,13 +18,14 @@ final class Fleet: @unchecked Sendable {
     /// Starts `drover controller` (on a free port the first time, on the same port after) and
     /// waits until it listens.
     @discardableResult
-    func startController(heartbeatInterval: String? = nil) async throws -> ManagedProcess {
+    func startController(heartbeatInterval: String? = nil, certificateLifetime: String? = nil) async throws -> ManagedProcess {
         controllerStarts += 1
         var arguments = [
             "controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)",
             "--server-name", "controller.drover.test",
         ]
         if let heartbeatInterval { arguments += ["--heartbeat-interval", heartbeatInterval] }
+        if let certificateLifetime { arguments += ["--certificate-lifetime", certificateLifetime] }
         let process = try scope.start("controller-\(controllerStarts)", Binaries.drover, arguments)
         controller = process
         try await poll("the controller to listen") {

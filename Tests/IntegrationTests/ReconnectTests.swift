@@ -78,6 +78,31 @@ import Testing
         }
     }
 
+    @Test func agentRenewsItsCertificateAndReconnects() async throws {
+        try await withProcessScope { scope in
+            let fleet = Fleet(scope: scope)
+            try await fleet.startController(certificateLifetime: "9s")
+            let token = try await fleet.createToken(uses: 1)
+            let agent = try fleet.startAgent("renewer", address: "127.0.0.2", token: token, pin: fleet.caPin)
+            let host = try await fleet.waitForReport(from: "renewer")
+            let firstFingerprint = try #require(host.certFingerprint)
+
+            // Renewal is due 6 s after issuance (2/3 of 9 s).
+            try await poll(timeout: .seconds(30), "a renewed certificate") {
+                try !fleet.events(kind: "host.certificate_renewed", hostID: host.id).isEmpty
+            }
+            let renewedAt = try #require(try fleet.events(kind: "host.certificate_renewed", hostID: host.id).last).at
+            try await fleet.waitForReport(from: "renewer", since: renewedAt)
+            let current = try #require(try fleet.host(named: "renewer"))
+            #expect(current.id == host.id)
+            #expect(current.certFingerprint != firstFingerprint)
+            #expect(agent.stderr.contains("certificate renewed"))
+            let onDisk = try String(contentsOfFile: fleet.stateDirectory("renewer") + "/agent.crt", encoding: .utf8)
+            #expect(onDisk.contains("BEGIN CERTIFICATE"))
+            #expect(mode(fleet.stateDirectory("renewer") + "/agent.key") == 0o600)
+        }
+    }
+
     @Test func removedHostIsRefused() async throws {
         try await withProcessScope { scope in
             let fleet = Fleet(scope: scope)
