@@ -39,6 +39,10 @@ public enum PrivateFile {
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw Failure(path: path, reason: "not a directory")
         }
+        // Tighten a directory that existed with wider permissions: it holds private keys.
+        if info.st_mode & 0o077 != 0, chmod(path, 0o700) != 0 {
+            throw Failure(path: path, reason: "cannot restrict permissions to 0700: \(errorText())")
+        }
     }
 
     /// Writes `bytes` atomically (temporary file + rename) with mode 0600.

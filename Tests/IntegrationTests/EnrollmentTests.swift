@@ -113,6 +113,29 @@ import Testing
         }
     }
 
+    @Test func agentTakesItsSettingsFromTheEnvironment() async throws {
+        try await withProcessScope { scope in
+            let fleet = Fleet(scope: scope)
+            try await fleet.startController()
+            let token = try await fleet.createToken(uses: 1)
+            let state = fleet.stateDirectory("from-env")
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: state)
+            _ = try scope.start(
+                "from-env", Binaries.agent,
+                ["--name", "from-env", "--bind-address", "127.0.0.3", "--server-name", "controller.drover.test",
+                 "--report-interval", "500ms"],
+                environment: [
+                    "DROVER_CONTROLLER": "127.0.0.1:\(fleet.port)", "DROVER_TOKEN": token,
+                    "DROVER_CA_PIN": fleet.caPin, "DROVER_STATE_DIR": state,
+                ])
+            let host = try await fleet.waitForReport(from: "from-env")
+            #expect(host.address.hasPrefix("127.0.0.3:"))
+            #expect(mode(state) == 0o700)  // an existing state directory is tightened
+            #expect(FileManager.default.fileExists(atPath: state + "/agent.crt"))
+        }
+    }
+
     @Test func agentWithoutStateOrTokenExplainsWhatIsMissing() async throws {
         try await withProcessScope { scope in
             let fleet = Fleet(scope: scope)
