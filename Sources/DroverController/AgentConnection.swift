@@ -14,6 +14,10 @@ final class AgentConnection {
     private let address: String
     private let services: ControllerServices
     private(set) var closeReason = "connection ended"
+    private var knownCause: DisconnectCause?
+
+    /// Why the session ended, for the sink.
+    var cause: DisconnectCause { knownCause ?? .failed(closeReason) }
     private(set) var establishedHostID: String?
 
     init(
@@ -38,6 +42,7 @@ final class AgentConnection {
         case .tick:
             return try await perform(machine.tick(now: .now))
         case .shutdown(let reason):
+            knownCause = reason == HostRegistry.replacedReason ? .replaced : .controllerShutdown
             return try await perform(machine.shutdown(reason: reason, reconnectAfter: services.configuration.reconnectAfter))
         case .inboundEnded(let error):
             machine.connectionClosed()
@@ -84,6 +89,10 @@ final class AgentConnection {
             case .renew(let requestID, let hostID, let request):
                 let result = services.enrollment.renew(request, hostID: hostID, now: UnixTime.nowMillis())
                 if try await !perform(machine.renewalFinished(requestID: requestID, result: result)) { return false }
+            case .peerLost:
+                knownCause = .lost
+            case .peerGoodbye(let reason):
+                knownCause = .goodbye(reason)
             case .log(let text):
                 services.logger.debug(text, ["peer.address": address])
             }

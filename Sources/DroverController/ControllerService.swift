@@ -105,7 +105,7 @@ public final class ControllerService: Sendable {
                     await stopSignal.wait()
                     logger.notice("shutting down: closing the listener and saying goodbye to agents")
                     server.channel.close(promise: nil)
-                    services.registry.closeAll(reason: "controller shutting down")
+                    services.registry.closeAll(reason: HostRegistry.shutdownReason)
                 }
                 do {
                     try await server.executeThenClose { inbound in
@@ -182,7 +182,7 @@ public final class ControllerService: Sendable {
                 }
                 if let hostID = handler.establishedHostID {
                     logger.info("agent session ended: \(handler.closeReason)", ["host.id": hostID, "peer.address": address])
-                    await services.reportSink.hostDisconnected(hostID: hostID, reason: handler.closeReason)
+                    await services.reportSink.hostDisconnected(hostID: hostID, cause: handler.cause)
                 } else {
                     logger.debug("connection ended: \(handler.closeReason)", ["peer.address": address])
                 }

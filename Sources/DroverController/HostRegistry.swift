@@ -23,6 +23,12 @@ public final class HostRegistry: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
+    /// The shutdown reason given to a session replaced by a newer one of the same host.
+    public static let replacedReason = "replaced by a newer session of the same host"
+
+    /// The shutdown reason given to every session when the controller stops.
+    public static let shutdownReason = "controller shutting down"
+
     /// An empty registry.
     public init() {}
 
@@ -46,7 +52,7 @@ public final class HostRegistry: Sendable {
             state.connections[id]?.hostID = hostID
             return old
         }
-        for entry in stale { entry.events.yield(.shutdown(reason: "replaced by a newer session of the same host")) }
+        for entry in stale { entry.events.yield(.shutdown(reason: Self.replacedReason)) }
     }
 
     /// Forgets connection `id`.

@@ -23,6 +23,41 @@ public struct ConnectedHost: Sendable, Hashable {
     }
 }
 
+/// Why an agent session ended.
+public enum DisconnectCause: Sendable, Hashable, CustomStringConvertible {
+    /// The agent closed gracefully (`GOODBYE`) with this reason.
+    case goodbye(String)
+    /// No heartbeat for 3 intervals: the host is lost.
+    case lost
+    /// A newer session of the same host replaced this one.
+    case replaced
+    /// The controller is shutting down.
+    case controllerShutdown
+    /// The connection failed: EOF, TLS or protocol error (the text says which).
+    case failed(String)
+
+    /// A short machine-readable name: `goodbye`, `lost`, `replaced`, `shutdown`, `failed`.
+    public var name: String {
+        switch self {
+        case .goodbye: "goodbye"
+        case .lost: "lost"
+        case .replaced: "replaced"
+        case .controllerShutdown: "shutdown"
+        case .failed: "failed"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .goodbye(let reason): "agent said goodbye: \(reason)"
+        case .lost: "agent lost: no heartbeat for 3 intervals"
+        case .replaced: "replaced by a newer session of the same host"
+        case .controllerShutdown: "controller shutting down"
+        case .failed(let reason): reason
+        }
+    }
+}
+
 /// Where the controller hands what agents tell it: the seam the inventory implements.
 ///
 /// Called from each agent session's task, in order per host; calls for different hosts may
@@ -35,6 +70,6 @@ public protocol HostReportSink: Sendable {
     ///
     /// - Parameter receivedAt: the controller's wall clock, Unix milliseconds.
     func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) async
-    /// The session of `hostID` ended (`reason` is human-readable: goodbye, lost, error).
-    func hostDisconnected(hostID: String, reason: String) async
+    /// The session of `hostID` ended.
+    func hostDisconnected(hostID: String, cause: DisconnectCause) async
 }

@@ -49,8 +49,11 @@ public final class StoreHostReportSink: HostReportSink {
             $0.reportedThisSession.remove(host.hostID)
         }
         do {
-            _ = try store.recordHostSeen(
+            let record = try store.recordHostSeen(
                 id: host.hostID, now: host.connectedAt, address: host.address, agentVersion: host.agentVersion)
+            if record.state == .lost {
+                _ = try store.updateHostState(id: host.hostID, to: .ready, now: host.connectedAt)
+            }
             _ = try store.appendEvent(NewEvent(
                 at: host.connectedAt, kind: "host.connected", hostID: host.hostID,
                 message: "agent \(host.agentVersion) connected from \(host.address)",
@@ -84,15 +87,20 @@ public final class StoreHostReportSink: HostReportSink {
         }
     }
 
-    public func hostDisconnected(hostID: String, reason: String) async {
+    public func hostDisconnected(hostID: String, cause: DisconnectCause) async {
         state.withLockedValue {
             $0.connected.removeValue(forKey: hostID)
             $0.reportedThisSession.remove(hostID)
         }
+        let now = UnixTime.nowMillis()
         do {
+            // A lost host is marked so; a drained one keeps its operator-chosen state.
+            if case .lost = cause, try store.host(id: hostID)?.state == .ready {
+                _ = try store.updateHostState(id: hostID, to: .lost, now: now)
+            }
             _ = try store.appendEvent(NewEvent(
-                at: UnixTime.nowMillis(), kind: "host.disconnected", hostID: hostID,
-                message: "session ended: \(reason)", details: ["reason": reason]))
+                at: now, kind: "host.disconnected", severity: cause == .lost ? .warning : .info, hostID: hostID,
+                message: "session ended: \(cause)", details: ["reason": cause.description, "cause": cause.name]))
         } catch {
             logger.warning("cannot record disconnection", ["host.id": hostID, "error": "\(error)"])
         }

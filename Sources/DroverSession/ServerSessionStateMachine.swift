@@ -28,6 +28,10 @@ public struct ServerSessionStateMachine: Sendable {
         case enroll(requestID: UInt32, Drover_V1_EnrollRequest)
         /// An authenticated host asks for a new certificate (§8.1): call ``renewalFinished(requestID:result:)``.
         case renew(requestID: UInt32, hostID: String, Drover_V1_EnrollRequest)
+        /// The agent missed 3 heartbeat intervals (a ``close(_:reason:)`` follows).
+        case peerLost
+        /// The agent closed gracefully with this reason (a ``close(_:reason:)`` follows).
+        case peerGoodbye(reason: String)
         /// Worth a log line, nothing else.
         case log(String)
     }
@@ -105,7 +109,7 @@ public struct ServerSessionStateMachine: Sendable {
             return [.close(.oneWay(.error(error.payload)), reason: error.message)]
         case .established(_, let monitor?) where monitor.isLost(now: now):
             phase = .closed
-            return [.close(nil, reason: "no heartbeat for \(monitor.missedLimit) intervals: agent lost")]
+            return [.peerLost, .close(nil, reason: "no heartbeat for \(monitor.missedLimit) intervals: agent lost")]
         default:
             return []
         }
@@ -258,7 +262,7 @@ public struct ServerSessionStateMachine: Sendable {
             return [.hostReport(report)]
         case (_, .goodbye(let goodbye)):
             phase = .closed
-            return [.close(nil, reason: "agent said goodbye: \(goodbye.reason)")]
+            return [.peerGoodbye(reason: goodbye.reason), .close(nil, reason: "agent said goodbye: \(goodbye.reason)")]
         case (_, .error(let error)):
             if SessionError.isFatal(received: error) {
                 phase = .closed

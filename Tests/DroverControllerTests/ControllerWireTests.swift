@@ -191,7 +191,7 @@ import Testing
             }
             try await pollUntil { harness.sink.calls.count >= 3 }
             #expect(harness.sink.calls.prefix(2) == [.connected(enrolled.hostID), .report(enrolled.hostID, 1)])
-            guard case .disconnected(enrolled.hostID, _) = harness.sink.calls.last else {
+            guard case .disconnected(enrolled.hostID, "shutdown") = harness.sink.calls.last else {
                 Issue.record("expected a disconnect, got \(harness.sink.calls)")
                 return
             }

@@ -22,7 +22,7 @@ final class RecordingSink: HostReportSink {
         box.withLockedValue { $0.append(.report(hostID, report.sequence)) }
     }
 
-    func hostDisconnected(hostID: String, reason: String) async {
-        box.withLockedValue { $0.append(.disconnected(hostID, reason)) }
+    func hostDisconnected(hostID: String, cause: DisconnectCause) async {
+        box.withLockedValue { $0.append(.disconnected(hostID, cause.name)) }
     }
 }

@@ -45,7 +45,7 @@ import Testing
                     reportsDelivered.append(report.sequence)
                 case .close(_, let reason):
                     Issue.record("controller closed: \(reason)")
-                case .enroll, .renew, .log:
+                case .enroll, .renew, .log, .peerLost, .peerGoodbye:
                     break
                 }
             }

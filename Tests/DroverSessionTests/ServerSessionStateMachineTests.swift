@@ -78,7 +78,8 @@ import Testing
         #expect(machine.tick(now: start + .seconds(14)).isEmpty)
         _ = machine.receive(frame(.request(heartbeat(1), id: 3)), now: start + .seconds(10), nowUnixMs: 0)
         #expect(machine.tick(now: start + .seconds(24)).isEmpty)
-        guard case .close(nil, let reason) = machine.tick(now: start + .seconds(25)).first else {
+        let actions = machine.tick(now: start + .seconds(25))
+        guard case .peerLost = actions.first, case .close(nil, let reason) = actions.last else {
             Issue.record("expected the agent to be lost")
             return
         }

@@ -72,9 +72,11 @@ import Testing
                     $0.details["reason"]?.contains("agent lost") == true
                 }
             }
+            #expect(try fleet.host(named: "frozen")?.state == .lost)
             let resumed = Fleet.nowMillis()
             agent.signal(SIGCONT)
             try await fleet.waitForReport(from: "frozen", since: resumed)
+            #expect(try fleet.host(named: "frozen")?.state == .ready)
         }
     }
 
