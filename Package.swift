@@ -93,7 +93,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Agent service: enrollment, controller session, host reports. No GRDB, no Foundation.
+        // Agent service: enrollment, controller session, host reports, renewal. No GRDB; FoundationEssentials at most.
         .target(
             name: "DroverAgent",
             dependencies: [
@@ -228,7 +228,6 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "DroverStore",
-                "DroverTLS",
             ],
             swiftSettings: strict
         ),
