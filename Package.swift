@@ -86,6 +86,46 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Session layer: pure opening/heartbeat/backoff/correlation state machines and the
+        // NIOAsyncChannel plumbing (TLS + frames) shared by controller and agent.
+        .target(
+            name: "DroverSession",
+            dependencies: [
+                "DroverWire",
+                "DroverTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Controller service: fleet CA, enrollment, agent sessions, host registry.
+        .target(
+            name: "DroverController",
+            dependencies: [
+                "DroverSession",
+                "DroverWire",
+                "DroverTLS",
+                "DroverStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Agent service: enrollment, controller session, host reports, renewal. No GRDB; FoundationEssentials at most.
+        .target(
+            name: "DroverAgent",
+            dependencies: [
+                "DroverSession",
+                "DroverWire",
+                "DroverTLS",
+                "DroverHost",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "DroverTestSupport",
             dependencies: [
@@ -104,6 +144,10 @@ let package = Package(
                 "DroverWire",
                 "DroverTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DroverStore",
+                "DroverSession",
+                "DroverController",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -122,6 +166,8 @@ let package = Package(
                 "DroverWire",
                 "DroverTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DroverSession",
+                "DroverAgent",
             ],
             swiftSettings: strict
         ),
@@ -196,6 +242,38 @@ let package = Package(
         .testTarget(
             name: "DeployTests",
             dependencies: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverSessionTests",
+            dependencies: [
+                "DroverSession",
+                "DroverWire",
+                "DroverTLS",
+                "DroverHost",
+                "DroverAgent",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverControllerTests",
+            dependencies: [
+                "DroverController",
+                "DroverSession",
+                "DroverStore",
+                "DroverTLS",
+                "DroverWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "DroverStore",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

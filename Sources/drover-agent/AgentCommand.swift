@@ -1,6 +1,14 @@
 import ArgumentParser
+import DroverAgent
+import DroverSession
 import DroverTLS
 import DroverWire
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// `drover-agent`: the lean per-host agent.
 @main
@@ -11,12 +19,105 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
             The agent connects to a Drover controller over mutual TLS (Drover protocol \
             \(DroverVersion.protocolVersion), ALPN \(DroverVersion.alpn)) using the system \
-            OpenSSL (\(OpenSSLLibrary.versionString)).
+            OpenSSL (\(OpenSSLLibrary.versionString)). On first start it enrolls with a join \
+            token and the controller's CA pin; later starts need neither. Every flag can also \
+            come from the environment (DROVER_CONTROLLER, DROVER_TOKEN, DROVER_CA_PIN, \
+            DROVER_STATE_DIR), so an env file works with systemd. Exit codes: 2 configuration, \
+            3 refused by the controller (token, CA pin, revoked host), 4 state directory.
             """,
         version: "drover-agent \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))"
     )
 
+    @Option(help: "Controller address, HOST:PORT (env DROVER_CONTROLLER).")
+    var controller: String?
+
+    @Option(help: "Join token for the first start (env DROVER_TOKEN). Never logged.")
+    var token: String?
+
+    @Option(name: .customLong("ca-pin"), help: "The controller's CA pin, sha256:… (env DROVER_CA_PIN).")
+    var caPin: String?
+
+    @Option(name: .customLong("state-dir"), help: "Key and certificates (env DROVER_STATE_DIR; default /var/lib/drover-agent).")
+    var stateDirectory: String?
+
+    @Option(help: "This host's name (default: the system host name).")
+    var name: String?
+
+    @Option(name: .customLong("label"), help: "Host label k=v, sent on enrollment (repeatable).")
+    var labels: [String] = []
+
+    @Option(name: .customLong("bind-address"), help: "Local IP address to connect from.")
+    var bindAddress: String?
+
+    @Option(name: .customLong("report-interval"), help: "Time between host reports: 5s, 500ms, 1m, or plain seconds.")
+    var reportInterval: String = "5s"
+
+    @Option(name: .customLong("server-name"), help: "Name or IP the controller certificate must carry (default: the controller host).")
+    var serverName: String?
+
     func run() async throws {
-        throw CleanExit.helpRequest(self)
+        let configuration: AgentConfiguration
+        do {
+            configuration = try makeConfiguration()
+        } catch {
+            Self.fail(error)
+        }
+        let service = AgentService(configuration: configuration)
+        let signals = TerminationSignals { _ in service.shutdown() }
+        defer { signals.cancel() }
+        do {
+            try await service.run()
+        } catch let error as AgentError {
+            signals.cancel()
+            Self.fail(error)
+        }
+    }
+
+    private func makeConfiguration() throws(AgentError) -> AgentConfiguration {
+        guard let endpointText = controller ?? Self.environment("DROVER_CONTROLLER") else {
+            throw .configuration("--controller HOST:PORT (or DROVER_CONTROLLER) is required")
+        }
+        guard let endpoint = AgentConfiguration.parseEndpoint(endpointText) else {
+            throw .configuration("--controller must be HOST:PORT, got \(endpointText)")
+        }
+        guard let interval = AgentConfiguration.parseInterval(reportInterval), interval >= .milliseconds(100) else {
+            throw .configuration("--report-interval must be a duration of at least 100ms (5s, 500ms, 1m), got \(reportInterval)")
+        }
+        var labelMap: [String: String] = [:]
+        for pair in labels {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw .configuration("label \"\(pair)\" is not key=value")
+            }
+            labelMap[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        return AgentConfiguration(
+            controllerHost: endpoint.host,
+            controllerPort: endpoint.port,
+            joinToken: token ?? Self.environment("DROVER_TOKEN"),
+            caPin: caPin ?? Self.environment("DROVER_CA_PIN"),
+            stateDirectory: stateDirectory ?? Self.environment("DROVER_STATE_DIR") ?? "/var/lib/drover-agent",
+            name: name ?? Self.systemHostName(),
+            labels: labelMap,
+            bindAddress: bindAddress,
+            reportInterval: interval,
+            serverName: serverName)
+    }
+
+    private static func fail(_ error: AgentError) -> Never {
+        var bytes = Array("drover-agent: error: \(error)\n".utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        Glibc.exit(error.exitCode)
+    }
+
+    private static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
+
+    private static func systemHostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

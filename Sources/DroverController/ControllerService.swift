@@ -1,0 +1,201 @@
+import DroverSession
+import DroverStore
+import DroverTLS
+import DroverWire
+import NIOCore
+import NIOPosix
+
+/// The controller daemon's agent side: opens the data directory (fleet CA, controller
+/// certificate, `state.db`), listens for agents on one TLS port (sessions and enrollment),
+/// and runs every connection until ``shutdown()`` or cancellation.
+///
+/// Start it in-process (e.g. `drover dev`):
+/// ```swift
+/// let service = try ControllerService(configuration: ControllerConfiguration(
+///     dataDirectory: dir, listenHost: "127.0.0.1", listenPort: 0))
+/// print(service.caPin)
+/// try await service.run { address in print("listening on \(address)") }
+/// ```
+public final class ControllerService: Sendable {
+    /// The configuration it was started with.
+    public let configuration: ControllerConfiguration
+    /// The durable state (`<data-dir>/state.db`).
+    public let store: SQLiteStateStore
+    /// The fleet CA and the controller certificate.
+    public let pki: ControllerPKI
+    /// Live connections.
+    public let registry: HostRegistry
+    /// Where host facts go.
+    public let reportSink: any HostReportSink
+    private let services: ControllerServices
+    private let tlsContext: TLSContext
+    private let stopSignal = ShutdownSignal()
+    private let logger: DroverLogger
+
+    /// Opens (or on first start creates) the data directory, the CA and the store.
+    ///
+    /// - Parameter makeReportSink: builds the sink from the store; `nil` uses ``StoreHostReportSink``.
+    public init(
+        configuration: ControllerConfiguration,
+        makeReportSink: (@Sendable (any StateStore) -> any HostReportSink)? = nil,
+        logger: DroverLogger = DroverLogger(label: "drover.controller")
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        try PrivateFile.makeDirectory(configuration.dataDirectory)
+        let store = try SQLiteStateStore(path: configuration.databasePath)
+        self.store = store
+        // A specific listen address is a name agents will dial, so the certificate carries it too.
+        var names = configuration.serverNames
+        if !["0.0.0.0", "::", ""].contains(configuration.listenHost) { names.append(configuration.listenHost) }
+        let pki = try ControllerPKI.loadOrCreate(
+            directory: configuration.dataDirectory, serverNames: names, now: UnixTime.nowMillis() / 1000)
+        self.pki = pki
+        if pki.createdCA {
+            logger.notice("created the fleet CA", ["ca.pin": pki.caPin, "data.dir": configuration.dataDirectory])
+        }
+        let denyList = TLSDenyList(fingerprints: try store.revokedFingerprints())
+        self.tlsContext = try TLSContext(configuration: pki.serverTLSConfiguration(denyList: denyList))
+        let registry = HostRegistry()
+        self.registry = registry
+        let sink = makeReportSink?(store) ?? StoreHostReportSink(store: store)
+        self.reportSink = sink
+        self.services = ControllerServices(
+            configuration: configuration, store: store, denyList: denyList, registry: registry, reportSink: sink,
+            enrollment: EnrollmentAuthority(store: store, ca: pki.ca, lifetime: configuration.certificateLifetime, logger: logger),
+            logger: logger)
+    }
+
+    /// The CA pin agents join with (`sha256:…`).
+    public var caPin: String { pki.caPin }
+
+    /// Starts a graceful shutdown: stop accepting, `Goodbye` to every agent, close, close the store.
+    public func shutdown() {
+        stopSignal.trigger()
+    }
+
+    /// Listens and serves until ``shutdown()`` is called or the task is cancelled; closes the
+    /// store before returning.
+    ///
+    /// - Parameter onListening: called once with the bound address (useful with port 0).
+    public func run(onListening: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
+        defer {
+            do { try store.close() } catch { logger.warning("closing the store failed", ["error": "\(error)"]) }
+        }
+        let tls = tlsContext
+        let limits = configuration.helloPolicy.limits
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try FrameConnection.configure(channel, tls: OpenSSLHandler(context: tls), limits: limits)
+                }
+            }
+        if let address = server.channel.localAddress {
+            logger.notice("listening for agents", ["listen.address": "\(address)", "ca.pin": caPin])
+            onListening(address)
+        }
+        let services = self.services
+        let stopSignal = self.stopSignal
+        let logger = self.logger
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    await stopSignal.wait()
+                    logger.notice("shutting down: closing the listener and saying goodbye to agents")
+                    server.channel.close(promise: nil)
+                    services.registry.closeAll(reason: HostRegistry.shutdownReason)
+                }
+                do {
+                    try await server.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            group.addTask { await Self.serve(connection, services: services) }
+                        }
+                    }
+                } catch {
+                    if !stopSignal.isTriggered { logger.error("accepting connections failed", ["error": "\(error)"]) }
+                }
+                stopSignal.trigger()
+            }
+        } onCancel: {
+            stopSignal.trigger()
+        }
+        logger.notice("stopped")
+    }
+
+    /// Runs one accepted connection from TLS handshake to close.
+    static func serve(_ connection: FrameConnection, services: ControllerServices) async {
+        let address = Self.describe(connection.remoteAddress)
+        let logger = services.logger
+        let peer: TLSPeerInfo
+        do {
+            peer = try await withDeadline(.seconds(10), what: "TLS handshake") { try await connection.peer() }
+        } catch {
+            logger.info("TLS handshake refused or failed", ["peer.address": address, "error": "\(error)"])
+            await connection.discard()
+            return
+        }
+
+        var refusal: SessionError?
+        let kind: ServerSessionStateMachine.Kind
+        switch peer.alpnProtocol {
+        case DroverVersion.enrollmentALPN?:
+            kind = .enrollment
+        case DroverVersion.alpn?:
+            switch services.authenticate(peer) {
+            case .success(let hostID):
+                kind = .agent(hostID: hostID)
+            case .failure(let error):
+                kind = .enrollment
+                refusal = error
+            }
+        default:
+            kind = .enrollment
+            refusal = SessionError(.protocolViolation, "no supported application protocol negotiated")
+        }
+
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                let writer = FrameWriter(outbound: outbound)
+                if let refusal {
+                    logger.warning("session refused: \(refusal.message)", [
+                        "peer.address": address, "peer.cn": peer.commonName ?? "-",
+                    ])
+                    try await writer.write(.oneWay(.error(refusal.payload)))
+                    return
+                }
+                let events = AsyncStream.makeStream(of: SessionEvent.self)
+                guard let connectionID = services.registry.register(address: address, events: events.continuation) else {
+                    try await writer.write(.oneWay(.error(SessionError(.shuttingDown, "controller shutting down").payload)))
+                    return
+                }
+                defer { services.registry.remove(connectionID) }
+                let handler = AgentConnection(
+                    kind: kind, writer: writer, connectionID: connectionID, address: address, services: services)
+                do {
+                    try await SessionDriver.run(inbound: inbound, tickInterval: .seconds(1), events: events) { event in
+                        try await handler.handle(event)
+                    }
+                } catch {
+                    logger.info("connection failed", ["peer.address": address, "error": "\(error)"])
+                }
+                if let hostID = handler.establishedHostID {
+                    logger.info("agent session ended: \(handler.closeReason)", ["host.id": hostID, "peer.address": address])
+                    await services.reportSink.hostDisconnected(hostID: hostID, cause: handler.cause)
+                } else {
+                    logger.debug("connection ended: \(handler.closeReason)", ["peer.address": address])
+                }
+            }
+        } catch {
+            logger.debug("closing the connection failed", ["peer.address": address, "error": "\(error)"])
+        }
+    }
+
+    /// `ip:port` of a peer.
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "unknown" }
+        if let ip = address.ipAddress, let port = address.port { return "\(ip):\(port)" }
+        return "\(address)"
+    }
+}

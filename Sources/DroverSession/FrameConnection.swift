@@ -1,0 +1,85 @@
+import DroverTLS
+import DroverWire
+import NIOCore
+
+/// A TLS connection carrying Drover frames, wrapped in a `NIOAsyncChannel`: the one async
+/// boundary between NIO and the session code.
+///
+/// Inbound: decoded ``Frame``s (limits enforced by `FrameDecoder` before buffering).
+/// Outbound: encoded bytes, written by ``FrameWriter`` so compression can follow what the
+/// opening exchange negotiated.
+public struct FrameConnection: Sendable {
+    /// The wrapped channel.
+    public let channel: NIOAsyncChannel<Frame, ByteBuffer>
+    /// Completes with the peer's identity once the TLS handshake and its checks passed.
+    public let handshake: EventLoopFuture<TLSPeerInfo>
+    /// The peer's address.
+    public let remoteAddress: SocketAddress?
+
+    /// Builds the pipeline `OpenSSLHandler → handshake observer → FrameDecoder` on `channel`
+    /// and wraps it. Call from a bootstrap's channel initializer (on the channel's event loop).
+    public static func configure(
+        _ channel: any Channel,
+        tls: OpenSSLHandler,
+        limits: WireLimits
+    ) throws -> FrameConnection {
+        let promise = channel.eventLoop.makePromise(of: TLSPeerInfo.self)
+        try channel.pipeline.syncOperations.addHandlers([
+            tls,
+            TLSHandshakeObserver(promise: promise),
+            ByteToMessageHandler(FrameDecoder(limits: limits)),
+        ])
+        let asyncChannel = try NIOAsyncChannel<Frame, ByteBuffer>(
+            wrappingChannelSynchronously: channel,
+            configuration: .init()
+        )
+        return FrameConnection(channel: asyncChannel, handshake: promise.futureResult, remoteAddress: channel.remoteAddress)
+    }
+
+    /// Waits for the TLS handshake; throws the `TLSError` if it failed.
+    public func peer() async throws -> TLSPeerInfo {
+        try await handshake.get()
+    }
+
+    /// Closes a connection that will not be used (failed handshake, refused peer).
+    ///
+    /// Goes through `executeThenClose` so the async channel's writer is finished properly
+    /// (a `NIOAsyncChannel` must not be dropped unused).
+    public func discard() async {
+        try? await channel.executeThenClose { _, outbound in
+            outbound.finish()
+        }
+    }
+}
+
+/// Encodes envelopes into frames and writes them, compressing only when `zlib` was negotiated.
+public struct FrameWriter: Sendable {
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// The peer's limits (defaults until `Welcome`).
+    public var limits: WireLimits
+    /// Whether payloads may be compressed.
+    public var compress: Bool
+
+    /// Writes to `outbound` with default limits and no compression (the opening exchange).
+    public init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.outbound = outbound
+        self.limits = .default
+        self.compress = false
+    }
+
+    /// Applies what the opening exchange settled.
+    public mutating func apply(_ session: NegotiatedSession) {
+        limits = session.limits
+        compress = session.compression
+    }
+
+    /// Encodes and writes one frame.
+    public func write(_ envelope: Envelope) async throws {
+        let frame = try MessageCodec.frame(for: envelope)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(FrameHeader.size + frame.payload.readableBytes)
+        let mayCompress = compress && frame.type != .hello && frame.type != .welcome
+        try FrameEncoder.encode(frame, into: &buffer, limits: limits, compress: mayCompress)
+        try await outbound.write(buffer)
+    }
+}
