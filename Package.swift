@@ -103,6 +103,8 @@ let package = Package(
         .target(
             name: "DroverController",
             dependencies: [
+                "DroverAPI",
+                "DroverInventory",
                 "DroverSession",
                 "DroverWire",
                 "DroverTLS",

@@ -31,9 +31,24 @@ struct ControllerRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("certificate-lifetime"), help: "Lifetime of agent certificates, e.g. 90d (agents renew at 2/3).")
     var certificateLifetime: DurationArgument = DurationArgument(argument: "90d")!
 
+    @Option(name: .customLong("api-listen"), help: "Address and port of the operator HTTPS API (port 0 picks a free one).")
+    var apiListen: String = "0.0.0.0:7401"
+
+    @Flag(name: .customLong("metrics-without-token"), help: "Serve /metrics without a bearer token (it lists every host).")
+    var metricsWithoutToken = false
+
+    @Option(name: .customLong("install-script"), help: "File served at /install.sh (default: none).")
+    var installScript: String?
+
+    @Option(name: .customLong("agent-binary"), help: "drover-agent binary served at /download/drover-agent (default: none).")
+    var agentBinary: String?
+
     func run() async throws {
         guard let (host, port) = Self.parseListen(listen) else {
             throw ValidationError("--listen must be HOST:PORT, got \(listen)")
+        }
+        guard let (apiHost, apiPort) = Self.parseListen(apiListen) else {
+            throw ValidationError("--api-listen must be HOST:PORT, got \(apiListen)")
         }
         var policy = ServerHelloPolicy()
         if let heartbeatInterval { policy.heartbeatInterval = heartbeatInterval.duration }
@@ -41,16 +56,25 @@ struct ControllerRunCommand: AsyncParsableCommand {
             dataDirectory: data.dataDirectory, listenHost: host, listenPort: port,
             serverNames: serverNames.isEmpty ? ["localhost"] : serverNames, helloPolicy: policy,
             certificateLifetime: certificateLifetime.duration)
-        let service: ControllerService
+        let daemon: ControllerDaemon
         do {
-            service = try ControllerService(configuration: configuration)
+            daemon = try ControllerDaemon(
+                configuration: configuration,
+                api: .init(
+                    host: apiHost, port: apiPort, metricsRequireToken: !metricsWithoutToken,
+                    installScriptPath: installScript, agentBinaryPath: agentBinary))
         } catch {
             throw ValidationError("cannot start the controller: \(error)")
         }
-        StandardOutput.line("CA pin: \(service.caPin)")
-        let signals = TerminationSignals { _ in service.shutdown() }
+        StandardOutput.line("CA pin: \(daemon.service.caPin)")
+        StandardOutput.line("CA certificate: \(data.dataDirectory)/ca.crt")
+        if let bootstrap = daemon.bootstrapToken {
+            StandardOutput.line("admin API token written to \(bootstrap.path) (shown once; create narrower tokens with it)")
+        }
+        let signals = TerminationSignals { _ in daemon.shutdown() }
         defer { signals.cancel() }
-        try await service.run { address in
+        try await daemon.run { address, boundAPIPort in
+            StandardOutput.line("API listening on https://\(apiHost):\(boundAPIPort)")
             StandardOutput.line("listening on \(address.ipAddress ?? host):\(address.port ?? port)")
         }
     }

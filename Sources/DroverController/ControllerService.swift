@@ -69,6 +69,20 @@ public final class ControllerService: Sendable {
     /// The CA pin agents join with (`sha256:…`).
     public var caPin: String { pki.caPin }
 
+    /// Cuts the session of a host that was removed: reloads the deny list from the store's
+    /// revoked certificates (so a reconnect fails at the TLS handshake) and closes its session.
+    ///
+    /// - Returns: whether a session was open.
+    @discardableResult
+    public func disconnect(hostID: String, reason: String = "host removed from the fleet") -> Bool {
+        do {
+            for fingerprint in try store.revokedFingerprints() { services.denyList.add(fingerprint: fingerprint) }
+        } catch {
+            logger.warning("cannot reload revoked certificates", ["error": "\(error)"])
+        }
+        return registry.disconnect(hostID: hostID, reason: reason)
+    }
+
     /// Starts a graceful shutdown: stop accepting, `Goodbye` to every agent, close, close the store.
     public func shutdown() {
         stopSignal.trigger()

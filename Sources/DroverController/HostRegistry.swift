@@ -68,6 +68,16 @@ public final class HostRegistry: Sendable {
     /// Number of open connections (any kind).
     public var connectionCount: Int { state.withLockedValue { $0.connections.count } }
 
+    /// Tells the established session of `hostID`, if any, to close with `reason`.
+    ///
+    /// - Returns: whether a session was open.
+    @discardableResult
+    public func disconnect(hostID: String, reason: String) -> Bool {
+        let entries = state.withLockedValue { state in state.connections.values.filter { $0.hostID == hostID } }
+        for entry in entries { entry.events.yield(.shutdown(reason: reason)) }
+        return !entries.isEmpty
+    }
+
     /// Refuses new connections and tells every open one to close with `reason`.
     public func closeAll(reason: String) {
         let entries = state.withLockedValue { state -> [Entry] in

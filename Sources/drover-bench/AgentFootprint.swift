@@ -49,7 +49,7 @@ struct AgentFootprint: AsyncParsableCommand {
         // Controller on a free port, then a join token, then the agent.
         let controller = try BenchProcess(
             name: "controller", executable: drover,
-            arguments: ["controller", "--data-dir", "\(directory)/controller", "--listen", "127.0.0.1:0",
+            arguments: ["controller", "--data-dir", "\(directory)/controller", "--listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
                         "--server-name", "controller.drover.test"])
         processes.append(controller)
         try await controller.waitForOutput(timeout: .seconds(30)) { $0.contains("listening on ") }

@@ -102,9 +102,11 @@ struct APIServerTests {
 
     @Test("show host by name or id: mounts, labels, history; unknown host is 404")
     func showHost() async throws {
-        try await withAPIServer { api in
+        // The server's clock is pinned to the reports' clock, so the history window is exact.
+        let frozen = nowMs()
+        try await withAPIServer(configure: { $0.clock = { frozen } }) { api in
             let fingerprint = try api.enroll(id: "h-aaaaaaaaaaaa", name: "web-1", labels: ["role": "web"])
-            api.report("h-aaaaaaaaaaaa", cpu: 3_000, count: 4)
+            api.report("h-aaaaaaaaaaaa", cpu: 3_000, count: 4, now: frozen)
             let client = try api.client(token: api.viewer)
             let byName = try await client.call(.GET, "/v1/hosts/web-1", as: HostDetail.self)
             let byID = try await client.call(.GET, "/v1/hosts/h-aaaaaaaaaaaa", as: HostDetail.self)

@@ -63,8 +63,7 @@ struct APIHarness: Sendable {
     }
 
     /// Feeds `count` reports for `id`, 5 s apart, ending now.
-    func report(_ id: String, cpu: UInt32, memoryUsed: UInt64 = 2 << 30, count: Int = 1) {
-        let now = nowMs()
+    func report(_ id: String, cpu: UInt32, memoryUsed: UInt64 = 2 << 30, count: Int = 1, now: Int64 = nowMs()) {
         _ = inventory.withInventory { inventory in
             var events: [InventoryEvent] = []
             for index in 0..<count {

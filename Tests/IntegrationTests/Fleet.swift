@@ -21,7 +21,7 @@ final class Fleet: @unchecked Sendable {
     func startController(heartbeatInterval: String? = nil, certificateLifetime: String? = nil) async throws -> ManagedProcess {
         controllerStarts += 1
         var arguments = [
-            "controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)",
+            "controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)", "--api-listen", "127.0.0.1:0",
             "--server-name", "controller.drover.test",
         ]
         if let heartbeatInterval { arguments += ["--heartbeat-interval", heartbeatInterval] }
