@@ -142,6 +142,7 @@ let package = Package(
         .target(
             name: "DroverCLI",
             dependencies: [
+                "DroverAgent",
                 "DroverAPI",
                 "DroverWire",
                 "DroverTLS",

@@ -147,3 +147,13 @@ func poll(timeout: Duration = .seconds(30), _ what: String, _ condition: () thro
         try await Task.sleep(for: .milliseconds(50))
     }
 }
+
+/// ``poll(timeout:_:_:)`` for a condition that awaits (e.g. runs a CLI command).
+func pollAsync(timeout: Duration = .seconds(30), _ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if try await condition() { return }
+        guard ContinuousClock.now < deadline else { throw PollTimeout(what: what) }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
