@@ -172,7 +172,18 @@ let package = Package(
                 "DroverSession",
                 "DroverAgent",
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // Release: the Swift runtime and Foundation linked in (one file to install, and
+            // fewer resident pages). -static-stdlib alone misses Foundation's helper archives.
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+                .linkedLibrary("FoundationInternationalization", .when(configuration: .release)),
+                .linkedLibrary("_FoundationICU", .when(configuration: .release)),
+                .linkedLibrary("_FoundationCollections", .when(configuration: .release)),
+                .linkedLibrary("_FoundationCShims", .when(configuration: .release)),
+                .linkedLibrary("swiftSynchronization", .when(configuration: .release)),
+                .linkedLibrary("stdc++", .when(configuration: .release)),
+            ]
         ),
         .executableTarget(
             name: "drover-bench",

@@ -6,6 +6,8 @@ struct FootprintReport {
     struct Figures {
         var medianRSS: Double
         var maxRSS: Double
+        /// Anonymous RSS at the end of the window.
+        var anonymousRSS: Double
         /// CPU time as a share of one core, 0…1.
         var cpuShare: Double
         var writtenPerMinute: Double
@@ -13,6 +15,7 @@ struct FootprintReport {
         init(start: ProcessSampler.Sample, end: ProcessSampler.Sample, rss: [Double], seconds: Double) {
             medianRSS = rss.isEmpty ? Double(end.residentBytes) : Statistics.median(rss)
             maxRSS = rss.max() ?? Double(end.residentBytes)
+            anonymousRSS = Double(end.anonymousBytes)
             cpuShare = Double(end.cpuTicks - start.cpuTicks) / ProcessSampler.ticksPerSecond / seconds
             writtenPerMinute = Double(end.writtenBytes - start.writtenBytes) / seconds * 60
         }
@@ -39,6 +42,7 @@ struct FootprintReport {
                                     drover-agent     node_exporter   ratio
                 RSS median          \(mib(agent.medianRSS))     \(mib(exporter.medianRSS))     \(f(agent.medianRSS / exporter.medianRSS, 3))
                 RSS max             \(mib(agent.maxRSS))     \(mib(exporter.maxRSS))
+                RSS anonymous       \(mib(agent.anonymousRSS))      \(mib(exporter.anonymousRSS))     \(f(agent.anonymousRSS / exporter.anonymousRSS, 3))
                 CPU (one core)      \(pct(agent.cpuShare))       \(pct(exporter.cpuShare))       \(exporter.cpuShare > 0 ? f(agent.cpuShare / exporter.cpuShare, 3) : "n/a")
                 written per minute  \(kib(agent.writtenPerMinute))     \(kib(exporter.writtenPerMinute))
             node_exporter scrapes: \(scrapes), \(kib(Double(scrapedBytes) / Double(max(scrapes, 1)))) each
@@ -51,7 +55,7 @@ struct FootprintReport {
         let f = Statistics.format
         func figures(_ x: Figures) -> String {
             """
-            {"rssMedianBytes":\(f(x.medianRSS, 0)),"rssMaxBytes":\(f(x.maxRSS, 0)),"cpuShare":\(f(x.cpuShare, 6)),\
+            {"rssMedianBytes":\(f(x.medianRSS, 0)),"rssMaxBytes":\(f(x.maxRSS, 0)),"rssAnonymousBytes":\(f(x.anonymousRSS, 0)),"cpuShare":\(f(x.cpuShare, 6)),\
             "writtenBytesPerMinute":\(f(x.writtenPerMinute, 0))}
             """
         }

@@ -11,6 +11,9 @@ struct ProcessSampler {
         var cpuTicks: UInt64
         /// Resident set size in bytes (`VmRSS`).
         var residentBytes: UInt64
+        /// The anonymous part of it (`RssAnon`): heap and stacks, memory only this process holds,
+        /// as opposed to file-backed code pages shared with the page cache.
+        var anonymousBytes: UInt64
         /// Bytes the process has written through write/send system calls (`wchar` in
         /// `/proc/PID/io`): its network output plus any log or file writes.
         var writtenBytes: UInt64
@@ -26,9 +29,9 @@ struct ProcessSampler {
         guard let stat = Self.read("/proc/\(pid)/stat"), let status = Self.read("/proc/\(pid)/status"),
             let io = Self.read("/proc/\(pid)/io"),
             let ticks = Self.parseCPUTicks(stat), let rss = Self.parseResidentBytes(status),
-            let written = Self.parseField("wchar:", in: io)
+            let anonymous = Self.parseField("RssAnon:", in: status), let written = Self.parseField("wchar:", in: io)
         else { return nil }
-        return Sample(cpuTicks: ticks, residentBytes: rss * 1024, writtenBytes: written)
+        return Sample(cpuTicks: ticks, residentBytes: rss * 1024, anonymousBytes: anonymous * 1024, writtenBytes: written)
     }
 
     /// utime + stime (fields 14 and 15) of a `/proc/PID/stat` line. The command name (field 2)
