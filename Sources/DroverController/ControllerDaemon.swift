@@ -3,6 +3,7 @@ import DroverInventory
 import DroverSession
 import DroverStore
 import DroverTLS
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The whole controller process: the agent listener (``ControllerService``), the operator
@@ -70,6 +71,7 @@ public final class ControllerDaemon: Sendable {
         let api = self.api
         let sink = self.sink
         let (listening, listeningContinuation) = AsyncStream.makeStream(of: SocketAddress.self)
+        let stopping = NIOLockedValueBox(false)
         /// Which child finished: only the listeners ending (or failing) stops the daemon.
         enum Part { case api, agents, ready, clock }
         try await withThrowingTaskGroup(of: Part.self) { group in
@@ -93,7 +95,7 @@ public final class ControllerDaemon: Sendable {
             }
             group.addTask {
                 // Liveness: hosts that stop reporting turn lost within a second of the deadline.
-                while !Task.isCancelled {
+                while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
                     try await Task.sleep(for: .seconds(1))
                     sink.tick(now: UnixTime.nowMillis())
                 }
@@ -107,10 +109,12 @@ public final class ControllerDaemon: Sendable {
                 } catch {
                     failure = failure ?? error
                 }
-                // A listener stopped or something failed: stop everything and drain.
+                // A listener stopped or something failed: stop both gracefully and drain. No
+                // cancellation: it would cut agent sessions before their Goodbye is sent.
+                stopping.withLockedValue { $0 = true }
                 service.shutdown()
                 api.shutdown()
-                group.cancelAll()
+                if failure != nil { listeningContinuation.finish() }
             }
             if let failure, !(failure is CancellationError) { throw failure }
         }
