@@ -188,10 +188,14 @@ let package = Package(
         .executableTarget(
             name: "drover-bench",
             dependencies: [
+                "DroverAgent",
+                "DroverAPI",
+                "DroverSession",
                 "DroverWire",
                 "DroverTLS",
                 "DroverTestSupport",
                 "COpenSSL",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -230,6 +234,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "DroverAgentTests",
+            dependencies: ["DroverAgent", "DroverSession", "DroverTLS", "DroverTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "DroverStoreTests",
             dependencies: ["DroverStore"],
             swiftSettings: strict
@@ -262,6 +271,7 @@ let package = Package(
             name: "DroverSessionTests",
             dependencies: [
                 "DroverSession",
+                "DroverTestSupport",
                 "DroverWire",
                 "DroverTLS",
                 "DroverHost",

@@ -44,6 +44,11 @@ static inline int drover_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *x509) {
 static inline void drover_SSL_CTX_set_hardening_options(SSL_CTX *ctx) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 }
+/// Frees a connection's 16 KB read/write record buffers while it is idle: a controller with
+/// 10,000 mostly idle agent sessions would otherwise hold ~34 KB per session for nothing.
+static inline void drover_SSL_CTX_release_idle_buffers(SSL_CTX *ctx) {
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+}
 static inline long drover_BIO_get_mem_data(BIO *bio, char **out) { return BIO_get_mem_data(bio, out); }
 static inline void drover_X509V3_set_ctx_nodb(X509V3_CTX *ctx) { X509V3_set_ctx_nodb(ctx); }
 

@@ -44,8 +44,22 @@ public struct AgentIdentity: Sendable {
     static func caPath(_ directory: String) -> String { directory + "/ca.crt" }
     static func renewAfterPath(_ directory: String) -> String { directory + "/renew-after" }
 
+    static func commitMarkerPath(_ directory: String) -> String { directory + "/identity.commit" }
+
+    /// The files of an identity, in the order they are replaced.
+    static func paths(_ directory: String) -> [String] {
+        [keyPath(directory), caPath(directory), renewAfterPath(directory), certificatePath(directory)]
+    }
+
     /// The identity stored in `directory`, or nil if the agent has not enrolled yet.
+    ///
+    /// Finishes or discards a save that a crash interrupted first (see ``save(to:)``).
     public static func load(from directory: String) throws(AgentError) -> AgentIdentity? {
+        do {
+            try recover(directory)
+        } catch {
+            throw .state("cannot recover the identity in \(directory): \(error)")
+        }
         guard PrivateFile.exists(certificatePath(directory)) else { return nil }
         do {
             let renewAfter = PrivateFile.exists(renewAfterPath(directory))
@@ -60,20 +74,41 @@ public struct AgentIdentity: Sendable {
         }
     }
 
-    /// Writes the identity to `directory`. Each file is replaced atomically (temporary file +
-    /// rename), in the order key, CA, renewal time, certificate. A crash between two renames
-    /// during a renewal can pair the new key with the old certificate, which then fails the
-    /// TLS key check and needs re-enrollment (TODO: write into a fresh directory and swap a
-    /// symlink).
+    /// Writes the identity to `directory`, all four files or none of them.
+    ///
+    /// A renewal replaces key and certificate together; replacing them one by one would leave
+    /// the new key beside the old certificate after a crash between two renames, and the host
+    /// would have to enroll again. So the new files are written beside the old ones
+    /// (`*.new`), then a commit marker is written (the atomic decision point), then each file is
+    /// renamed into place and the marker removed. ``load(from:)`` rolls a marked save forward
+    /// and throws away unmarked `*.new` files.
     public func save(to directory: String) throws(AgentError) {
         do {
             try PrivateFile.makeDirectory(directory)
-            try PrivateFile.write(try key.pemString(), to: Self.keyPath(directory))
-            try PrivateFile.write(try caCertificate.pemString(), to: Self.caPath(directory))
-            try PrivateFile.write("\(renewAfterUnixMs)\n", to: Self.renewAfterPath(directory))
-            try PrivateFile.write(try certificate.pemString(), to: Self.certificatePath(directory))
+            let contents = [
+                try key.pemString(), try caCertificate.pemString(), "\(renewAfterUnixMs)\n", try certificate.pemString(),
+            ]
+            for (path, text) in zip(Self.paths(directory), contents) {
+                try PrivateFile.write(text, to: path + ".new")
+            }
+            try PrivateFile.write("commit\n", to: Self.commitMarkerPath(directory))
+            try Self.recover(directory)
         } catch {
             throw .state("cannot save the identity in \(directory): \(error)")
         }
+    }
+
+    /// Completes a committed save (marker present: move every `*.new` into place) or discards
+    /// an uncommitted one (no marker: remove stray `*.new` files).
+    static func recover(_ directory: String) throws(PrivateFile.Failure) {
+        let committed = PrivateFile.exists(commitMarkerPath(directory))
+        for path in paths(directory) where PrivateFile.exists(path + ".new") {
+            if committed {
+                try PrivateFile.move(path + ".new", to: path)
+            } else {
+                try PrivateFile.remove(path + ".new")
+            }
+        }
+        if committed { try PrivateFile.remove(commitMarkerPath(directory)) }
     }
 }

@@ -6,13 +6,22 @@ import NIOCore
 
 /// First start: key + CSR, an enrollment connection pinned to the CA, `EnrollRequest`,
 /// and the resulting identity.
-struct Enroller: Sendable {
+///
+/// Public so tools that stand in for many hosts (`drover-bench fleet`) enroll exactly as the
+/// agent does.
+public struct Enroller: Sendable {
     let configuration: AgentConfiguration
     let logger: DroverLogger
 
+    /// An enroller for the controller, name, labels and bind address in `configuration`.
+    public init(configuration: AgentConfiguration, logger: DroverLogger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
     /// Enrolls once. Throws ``AgentError`` for refusals (permanent) and other errors for
     /// failures worth retrying (network).
-    func enroll(token: String, pin: CAPin) async throws -> AgentIdentity {
+    public func enroll(token: String, pin: CAPin) async throws -> AgentIdentity {
         let key = try PrivateKey.generateP256()
         let csr = try CertificateSigningRequest(key: key, commonName: configuration.name)
         var request = Drover_V1_EnrollRequest()

@@ -98,12 +98,17 @@ public final class ControllerService: Sendable {
         }
         let tls = tlsContext
         let limits = configuration.helloPolicy.limits
+        // Ticks each second while a connection opens (Hello, enrollment deadlines), then only
+        // once an agent has been silent for a heartbeat interval (lost detection).
+        let ticks = SessionInputHandler.TickPolicy(
+            interval: .seconds(1), openingPhase: ServerSessionStateMachine.enrollmentTimeout + .seconds(5),
+            quietBeforeTicks: configuration.helloPolicy.heartbeatInterval)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: 4096)
             .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try FrameConnection.configure(channel, tls: OpenSSLHandler(context: tls), limits: limits)
+                    try SessionConnection.configure(channel, tls: OpenSSLHandler(context: tls), limits: limits, ticks: ticks)
                 }
             }
         if let address = server.channel.localAddress {
@@ -135,11 +140,12 @@ public final class ControllerService: Sendable {
         } onCancel: {
             stopSignal.trigger()
         }
+        await services.reportSink.flush()
         logger.notice("stopped")
     }
 
     /// Runs one accepted connection from TLS handshake to close.
-    static func serve(_ connection: FrameConnection, services: ControllerServices) async {
+    static func serve(_ connection: SessionConnection, services: ControllerServices) async {
         let address = Self.describe(connection.remoteAddress)
         let logger = services.logger
         let peer: TLSPeerInfo
@@ -179,8 +185,7 @@ public final class ControllerService: Sendable {
                     try await writer.write(.oneWay(.error(refusal.payload)))
                     return
                 }
-                let events = AsyncStream.makeStream(of: SessionEvent.self)
-                guard let connectionID = services.registry.register(address: address, events: events.continuation) else {
+                guard let connectionID = services.registry.register(address: address, shutdown: connection.requestShutdown) else {
                     try await writer.write(.oneWay(.error(SessionError(.shuttingDown, "controller shutting down").payload)))
                     return
                 }
@@ -188,9 +193,7 @@ public final class ControllerService: Sendable {
                 let handler = AgentConnection(
                     kind: kind, writer: writer, connectionID: connectionID, address: address, services: services)
                 do {
-                    try await SessionDriver.run(inbound: inbound, tickInterval: .seconds(1), events: events) { event in
-                        try await handler.handle(event)
-                    }
+                    try await SessionDriver.run(events: inbound) { event in try await handler.handle(event) }
                 } catch {
                     logger.info("connection failed", ["peer.address": address, "error": "\(error)"])
                 }

@@ -1,4 +1,3 @@
-import DroverSession
 import NIOConcurrencyHelpers
 
 /// The controller's live connections: which hosts have a session, and a way to tell every
@@ -12,7 +11,8 @@ public final class HostRegistry: Sendable {
         public var hostID: String?
         /// The address the agent connected from.
         public var address: String
-        let events: AsyncStream<SessionEvent>.Continuation
+        /// Asks the connection to close gracefully with a reason (any thread).
+        let shutdown: @Sendable (String) -> Void
     }
 
     private struct State {
@@ -33,12 +33,14 @@ public final class HostRegistry: Sendable {
     public init() {}
 
     /// Registers a new connection; returns its id, or nil if the controller is shutting down.
-    public func register(address: String, events: AsyncStream<SessionEvent>.Continuation) -> UInt64? {
+    ///
+    /// - Parameter shutdown: asks the connection to close gracefully with a reason.
+    public func register(address: String, shutdown: @escaping @Sendable (String) -> Void) -> UInt64? {
         state.withLockedValue { state -> UInt64? in
             guard !state.closing else { return nil }
             let id = state.nextID
             state.nextID += 1
-            state.connections[id] = Entry(connectionID: id, hostID: nil, address: address, events: events)
+            state.connections[id] = Entry(connectionID: id, hostID: nil, address: address, shutdown: shutdown)
             return id
         }
     }
@@ -52,7 +54,7 @@ public final class HostRegistry: Sendable {
             state.connections[id]?.hostID = hostID
             return old
         }
-        for entry in stale { entry.events.yield(.shutdown(reason: Self.replacedReason)) }
+        for entry in stale { entry.shutdown(Self.replacedReason) }
     }
 
     /// Forgets connection `id`.
@@ -74,7 +76,7 @@ public final class HostRegistry: Sendable {
     @discardableResult
     public func disconnect(hostID: String, reason: String) -> Bool {
         let entries = state.withLockedValue { state in state.connections.values.filter { $0.hostID == hostID } }
-        for entry in entries { entry.events.yield(.shutdown(reason: reason)) }
+        for entry in entries { entry.shutdown(reason) }
         return !entries.isEmpty
     }
 
@@ -84,6 +86,6 @@ public final class HostRegistry: Sendable {
             state.closing = true
             return Array(state.connections.values)
         }
-        for entry in entries { entry.events.yield(.shutdown(reason: reason)) }
+        for entry in entries { entry.shutdown(reason) }
     }
 }

@@ -72,4 +72,11 @@ public protocol HostReportSink: Sendable {
     func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) async
     /// The session of `hostID` ended.
     func hostDisconnected(hostID: String, cause: DisconnectCause) async
+    /// The controller stopped serving agents: write what was held back (called once, last).
+    func flush() async
+}
+
+extension HostReportSink {
+    /// Nothing held back by default.
+    public func flush() async {}
 }

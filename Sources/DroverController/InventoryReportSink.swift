@@ -27,7 +27,7 @@ public final class InventoryReportSink: HostReportSink {
     ) {
         self.store = store
         self.inventory = inventory
-        self.storeSink = StoreHostReportSink(store: store)
+        self.storeSink = StoreHostReportSink(store: store, keepsLatestReports: false)
         self.recorder = InventoryEventRecorder(store: store)
         self.logger = logger
         do {
@@ -66,6 +66,10 @@ public final class InventoryReportSink: HostReportSink {
         await storeSink.hostDisconnected(hostID: hostID, cause: cause)
         let events = inventory.withInventory { $0.hostDisconnected(hostID: hostID, now: UnixTime.nowMillis()) }
         persist(events)
+    }
+
+    public func flush() async {
+        await storeSink.flush()
     }
 
     /// Advances liveness (hosts that stopped reporting become lost); call every second or so.

@@ -71,7 +71,7 @@ public struct FleetInventory: Sendable {
         } else {
             hostsByID[hostID] = InventoryHost(
                 id: hostID, name: name, address: address, agentVersion: agentVersion, labels: labels,
-                isConnected: true, lastSeenAt: now, historyCapacity: configuration.historyCapacity)
+                isConnected: true, lastSeenAt: now, history: configuration.makeHistory())
         }
         return [InventoryEvent(at: now, hostID: hostID, kind: .connected)]
     }
@@ -80,27 +80,31 @@ public struct FleetInventory: Sendable {
     ///
     /// Reports for unknown, disconnected or removed hosts are ignored (a session must connect first).
     public mutating func hostReport(hostID: String, report: Drover_V1_HostReport, now: Int64) -> [InventoryEvent] {
-        guard var host = hostsByID[hostID], host.isConnected, !host.isRemoved else { return [] }
-        var events = Self.markSeen(&host, now: now)
-        var sample = HostSample(report: report, now: now)
-        // Share the previous sample's mount point string: an hour of history then holds one
-        // copy instead of one heap buffer per report (~64 bytes per sample in all).
-        if let previous = host.history.last, previous.diskMaxMountPoint == sample.diskMaxMountPoint {
-            sample.diskMaxMountPoint = previous.diskMaxMountPoint
-        }
-        host.latestReport = report
-        host.history.append(sample)
-        events += evaluateConditions(&host, sample: sample, now: now)
-        hostsByID[hostID] = host
-        return events
+        let configuration = self.configuration
+        return updateHost(hostID) { host in
+            guard host.isConnected, !host.isRemoved else { return [] }
+            var events = Self.markSeen(&host, now: now)
+            let sample = HostSample(report: report, now: now)
+            host.latestReport = report
+            host.history.append(sample)
+            events += Self.evaluateConditions(&host, sample: sample, now: now, configuration: configuration)
+            return events
+        } ?? []
+    }
+
+    /// Runs `body` on the stored host in place. Copying the host out and back would copy its
+    /// history buffer on every report (the dictionary still references it while it is mutated).
+    private mutating func updateHost<Result>(_ id: String, _ body: (inout InventoryHost) -> Result) -> Result? {
+        guard let index = hostsByID.index(forKey: id) else { return nil }
+        return body(&hostsByID.values[index])
     }
 
     /// A heartbeat (or any other message) proves the session is alive without new figures.
     public mutating func hostSeen(hostID: String, now: Int64) -> [InventoryEvent] {
-        guard var host = hostsByID[hostID], host.isConnected, !host.isRemoved else { return [] }
-        let events = Self.markSeen(&host, now: now)
-        hostsByID[hostID] = host
-        return events
+        updateHost(hostID) { host in
+            guard host.isConnected, !host.isRemoved else { return [] }
+            return Self.markSeen(&host, now: now)
+        } ?? []
     }
 
     /// The agent session for `hostID` closed: the host is lost until it connects again.
@@ -115,15 +119,18 @@ public struct FleetInventory: Sendable {
     /// Marks connected hosts silent for the lost interval as lost. Call every few seconds.
     public mutating func tick(now: Int64) -> [InventoryEvent] {
         var events: [InventoryEvent] = []
-        for id in hostsByID.keys.sorted() {
-            guard var host = hostsByID[id], host.isConnected, !host.isSilent, !host.isRemoved else { continue }
-            if now - host.lastSeenAt >= configuration.lostAfterMilliseconds {
-                host.isSilent = true
-                hostsByID[id] = host
-                events.append(InventoryEvent(at: now, hostID: id, kind: .lost))
+        let lostAfter = configuration.lostAfterMilliseconds
+        var index = hostsByID.values.startIndex
+        while index != hostsByID.values.endIndex {
+            let host = hostsByID.values[index]
+            if host.isConnected, !host.isSilent, !host.isRemoved, now - host.lastSeenAt >= lostAfter {
+                hostsByID.values[index].isSilent = true
+                events.append(InventoryEvent(at: now, hostID: host.id, kind: .lost))
             }
+            hostsByID.values.formIndex(after: &index)
         }
-        return events
+        // Only the (rare) events are sorted, not every host id every second.
+        return events.sorted { $0.hostID < $1.hostID }
     }
 
     // MARK: Operator inputs
@@ -145,7 +152,7 @@ public struct FleetInventory: Sendable {
         hostsByID[hostID] = InventoryHost(
             id: hostID, name: name, address: address, agentVersion: agentVersion, labels: labels,
             isConnected: false, isDrained: isDrained, isRemoved: isRemoved, lastSeenAt: lastSeenAt,
-            historyCapacity: configuration.historyCapacity)
+            history: configuration.makeHistory())
     }
 
     /// Operator drain (`drained: true`) or undrain (`false`). Unknown or removed hosts: no event.
@@ -165,7 +172,7 @@ public struct FleetInventory: Sendable {
         host.conditions = []
         host.streaks = [:]
         host.latestReport = nil
-        host.history = RingBuffer(capacity: 1)
+        host.history = SampleHistory(milliseconds: 0)
         hostsByID[hostID] = host
         return [InventoryEvent(at: now, hostID: hostID, kind: .removed)]
     }
@@ -179,7 +186,9 @@ public struct FleetInventory: Sendable {
         return [InventoryEvent(at: now, hostID: host.id, kind: .recovered)]
     }
 
-    private func evaluateConditions(_ host: inout InventoryHost, sample: HostSample, now: Int64) -> [InventoryEvent] {
+    private static func evaluateConditions(
+        _ host: inout InventoryHost, sample: HostSample, now: Int64, configuration: InventoryConfiguration
+    ) -> [InventoryEvent] {
         let over: [HostCondition: Bool] = [
             .cpuHigh: sample.cpuBasisPoints > configuration.cpuHighBasisPoints,
             .memoryHigh: sample.memoryBasisPoints > configuration.memoryHighBasisPoints,

@@ -22,9 +22,8 @@ public struct InventoryConfiguration: Sendable, Equatable {
     /// Silence after which a host is lost, milliseconds.
     public var lostAfterMilliseconds: Int64 { reportIntervalMilliseconds * missedReportsBeforeLost }
 
-    /// Samples kept per host: one hour of reports plus headroom for agents that report early.
-    public var historyCapacity: Int {
-        let perInterval = historyMilliseconds / max(1, reportIntervalMilliseconds)
-        return Int(perInterval + perInterval / 4 + 1)
+    /// An empty history sized for these settings.
+    public func makeHistory() -> SampleHistory {
+        SampleHistory(milliseconds: historyMilliseconds, interval: reportIntervalMilliseconds)
     }
 }

@@ -24,8 +24,8 @@ public struct InventoryHost: Sendable {
     public internal(set) var lastSeenAt: Int64
     /// The newest report, if any arrived since the controller started.
     public internal(set) var latestReport: Drover_V1_HostReport?
-    /// Reduced reports, oldest first, bounded by ``InventoryConfiguration/historyCapacity``.
-    public internal(set) var history: RingBuffer<HostSample>
+    /// Reduced reports: the last quarter hour at full resolution, minute averages before.
+    public internal(set) var history: SampleHistory
     /// Conditions currently raised.
     public internal(set) var conditions: Set<HostCondition> = []
     /// Consecutive reports over (positive) or under (negative) each threshold.
@@ -41,7 +41,7 @@ public struct InventoryHost: Sendable {
         isDrained: Bool = false,
         isRemoved: Bool = false,
         lastSeenAt: Int64,
-        historyCapacity: Int
+        history: SampleHistory
     ) {
         self.id = id
         self.name = name
@@ -52,7 +52,7 @@ public struct InventoryHost: Sendable {
         self.isDrained = isDrained
         self.isRemoved = isRemoved
         self.lastSeenAt = lastSeenAt
-        self.history = RingBuffer(capacity: historyCapacity)
+        self.history = history
     }
 
     /// The single state shown to operators: removed, then lost, then drained, then ready.

@@ -9,9 +9,11 @@ public struct RingBuffer<Element: Sendable>: Sendable {
     private var head = 0
 
     /// An empty buffer holding at most `capacity` (at least 1) elements.
+    ///
+    /// Storage grows as elements arrive (nothing is reserved up front: a host that just
+    /// connected should not cost a full history), and is trimmed to `capacity` once full.
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
-        storage.reserveCapacity(self.capacity)
     }
 
     /// How many elements are held.
@@ -20,14 +22,19 @@ public struct RingBuffer<Element: Sendable>: Sendable {
     /// True when nothing is held.
     public var isEmpty: Bool { storage.isEmpty }
 
-    /// Appends `element`, dropping the oldest one when full.
-    public mutating func append(_ element: Element) {
+    /// Appends `element`; when full, the oldest element makes room and is returned.
+    @discardableResult
+    public mutating func append(_ element: Element) -> Element? {
         if storage.count < capacity {
             storage.append(element)
-        } else {
-            storage[head] = element
-            head = (head + 1) % capacity
+            // Growth doubles the allocation; once full, give back what will never be used.
+            if storage.count == capacity, storage.capacity > capacity { storage = Array(storage) }
+            return nil
         }
+        let evicted = storage[head]
+        storage[head] = element
+        head = (head + 1) % capacity
+        return evicted
     }
 
     /// The newest element.

@@ -73,6 +73,20 @@ public enum PrivateFile {
         guard rename(temporary, path) == 0 else { throw Failure(path: path, reason: "rename failed: \(errorText())") }
     }
 
+    /// Renames `source` to `destination`, replacing it atomically.
+    public static func move(_ source: String, to destination: String) throws(Failure) {
+        guard rename(source, destination) == 0 else {
+            throw Failure(path: source, reason: "cannot rename to \(destination): \(errorText())")
+        }
+    }
+
+    /// Removes the file at `path`; a missing file is not an error.
+    public static func remove(_ path: String) throws(Failure) {
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw Failure(path: path, reason: "cannot remove: \(errorText())")
+        }
+    }
+
     /// Writes `text` as UTF-8 with mode 0600.
     public static func write(_ text: String, to path: String) throws(Failure) {
         try write(Array(text.utf8), to: path)

@@ -47,4 +47,28 @@ public enum SessionDriver {
             }
         }
     }
+
+    /// Feeds `handle` the events of a ``SessionConnection`` (frames, ticks and shutdown requests
+    /// already merged by ``SessionInputHandler``) until it returns `false`; the end of the
+    /// stream is delivered as ``SessionEvent/inboundEnded(_:)``.
+    public static func run(
+        events inbound: NIOAsyncChannelInboundStream<SessionEvent>,
+        handle: (SessionEvent) async throws -> Bool
+    ) async throws {
+        var iterator = inbound.makeAsyncIterator()
+        while true {
+            let event: SessionEvent
+            do {
+                guard let next = try await iterator.next() else {
+                    _ = try await handle(.inboundEnded(nil))
+                    return
+                }
+                event = next
+            } catch {
+                _ = try await handle(.inboundEnded(error))
+                return
+            }
+            guard try await handle(event) else { return }
+        }
+    }
 }

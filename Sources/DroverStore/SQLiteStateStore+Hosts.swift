@@ -96,6 +96,19 @@ extension SQLiteStateStore {
         }
     }
 
+    /// Moves `last_seen_at` forward for many hosts in one transaction (never backwards; unknown
+    /// ids are skipped).
+    public func recordHostsSeen(_ seen: [String: Int64]) throws(StoreError) {
+        guard !seen.isEmpty else { return }
+        try write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE hosts SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?")
+            for (id, at) in seen {
+                try statement.execute(arguments: [at, id, at])
+            }
+        }
+    }
+
     /// Replaces a host's labels.
     public func setHostLabels(id: String, labels: [String: String]) throws(StoreError) -> HostRecord {
         try write { db in

@@ -38,6 +38,13 @@ public final class SQLiteStateStore: StateStore {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeoutSeconds)
         configuration.label = "drover.store"
+        // WAL with synchronous=NORMAL: a commit no longer waits for an fsync of the log (about
+        // 0.9 ms → 0.1 ms here), the database stays consistent after any crash, and a power loss
+        // can only lose the last commits before the next checkpoint. Everything the controller
+        // replays after such a loss is idempotent (commands carry ids; agents report their state).
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         // Check the schema through a plain connection first: opening a pool writes to an
         // existing file (GRDB primes the WAL), and a newer schema must be left untouched.
         try Self.refuseNewerSchema(path: path, configuration: configuration)

@@ -27,6 +27,8 @@ public protocol StateStore: Sendable {
     /// - Throws: ``StoreError/hostNotFound(_:)``, ``StoreError/hostRemoved(_:)``.
     func updateHostState(id: String, to state: HostState, now: Int64) throws(StoreError) -> HostRecord
     /// Records a heartbeat: sets `lastSeenAt`, and the address and agent version when given.
+    /// Moves `last_seen_at` forward for many hosts in one transaction.
+    func recordHostsSeen(_ seen: [String: Int64]) throws(StoreError)
     func recordHostSeen(
         id: String,
         now: Int64,

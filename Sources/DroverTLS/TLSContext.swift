@@ -54,6 +54,7 @@ public final class TLSContext: @unchecked Sendable {
         try check(drover_SSL_CTX_set_min_proto_version(ctx, minimum) == 1, "set_min_proto_version")
         try check(drover_SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1, "set_max_proto_version")
         drover_SSL_CTX_set_hardening_options(ctx)
+        drover_SSL_CTX_release_idle_buffers(ctx)
         // TLS 1.2 only: forward-secret AEAD suites. TLS 1.3 suites are all fine by default.
         try check(SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") == 1, "SSL_CTX_set_cipher_list")
         // Callbacks find this object through the SSL_CTX's app data (ex_data index 0).

@@ -110,7 +110,7 @@ import Testing
 
 /// The default sink against a real (in-memory) store.
 @Suite struct StoreHostReportSinkTests {
-    @Test func keepsTheLatestReportUpdatesLastSeenAndTracksLostHosts() async throws {
+    @Test func keepsTheLatestReportThrottlesLastSeenAndTracksLostHosts() async throws {
         let store = try SQLiteStateStore.inMemory()
         try store.insertHost(HostRecord(id: "h-1", name: "web-1", address: "", agentVersion: "0", enrolledAt: 1, lastSeenAt: 1))
         let sink = StoreHostReportSink(store: store, logger: DroverLogger(label: "test", minimumLevel: .error))
@@ -126,11 +126,18 @@ import Testing
         #expect(sink.latestReport(hostID: "h-1")?.report.sequence == 3)
         #expect(sink.latestReport(hostID: "h-1")?.receivedAt == 1_003)
         let host = try #require(try store.host(id: "h-1"))
-        #expect(host.lastSeenAt == 1_003)
+        // last_seen_at is written on connect, then in one batch a minute while reports flow.
+        #expect(host.lastSeenAt == 1_000)
         #expect(host.address == "127.0.0.2:4000" && host.agentVersion == "0.1.0")
         #expect(try store.listEvents(EventQuery(kindPrefix: "host.first_report")).count == 1)
+        await sink.hostReport(hostID: "h-1", report: report, receivedAt: 62_000)
+        #expect(try store.host(id: "h-1")?.lastSeenAt == 62_000)
+        await sink.hostReport(hostID: "h-1", report: report, receivedAt: 66_000)
+        #expect(try store.host(id: "h-1")?.lastSeenAt == 62_000)
 
+        // The session's end writes the newest report time that was held back.
         await sink.hostDisconnected(hostID: "h-1", cause: .lost)
+        #expect(try store.host(id: "h-1")?.lastSeenAt == 66_000)
         #expect(try store.host(id: "h-1")?.state == .lost)
         #expect(sink.connectedHosts.isEmpty)
         await sink.hostConnected(ConnectedHost(

@@ -141,7 +141,7 @@ struct FleetInventoryTests {
     @Test("memory over 90 % and any disk over 85 % raise their conditions")
     func memoryAndDisk() {
         var inventory = connected()
-        let heavy = report(memoryUsed: 95, memoryTotal: 100, disks: [("/", 10, 100), ("/var/lib/containers", 86, 100)])
+        let heavy = report(memoryUsed: 95 << 30, memoryTotal: 100 << 30, disks: [("/", 10, 100), ("/var/lib/containers", 86, 100)])
         var events: [InventoryEvent] = []
         for step in 1...3 {
             events += inventory.hostReport(hostID: "h-1", report: heavy, now: t0 + Int64(step) * 5_000)
@@ -167,23 +167,40 @@ struct FleetInventoryTests {
             ])
     }
 
-    @Test("history keeps at least an hour and stays bounded")
+    @Test("history keeps more than an hour: every report of the last quarter hour, minute averages before")
     func historyBounded() {
         var inventory = connected()
-        let capacity = InventoryConfiguration().historyCapacity
-        #expect(capacity >= 720)
-        #expect(capacity <= 1_000)
-        // Two hours of 5 s reports.
+        let history = InventoryConfiguration().makeHistory()
+        #expect(history.recentCapacity >= 180)
+        #expect(history.minuteCapacity >= 60)
+        // Two hours of 5 s reports; the disk fills up at one report in the second hour only.
+        let end = t0 + 1_440 * 5_000
         for step in 1...1_440 {
-            _ = inventory.hostReport(hostID: "h-1", report: report(cpu: UInt32(step)), now: t0 + Int64(step) * 5_000)
+            let disk: UInt64 = step == 1_000 ? 95 : 50
+            _ = inventory.hostReport(
+                hostID: "h-1", report: report(cpu: UInt32(step), disks: [("/", disk, 100)]), now: t0 + Int64(step) * 5_000)
         }
         let host = inventory.host(id: "h-1")!
-        #expect(host.history.count == capacity)
-        #expect(host.history.elements.last?.cpuBasisPoints == 1_440)
-        #expect(host.history.elements.first?.cpuBasisPoints == 1_440 - capacity + 1)
-        let lastHour = host.history(since: t0 + 1_440 * 5_000 - 3_600_000)
-        #expect(lastHour.count == 721)
-        #expect(lastHour.map(\.at) == lastHour.map(\.at).sorted())
+        let samples = host.history.elements
+        #expect(samples.count == host.history.count)
+        #expect(samples.count <= history.recentCapacity + history.minuteCapacity + 1)
+        #expect(samples.map(\.at) == samples.map(\.at).sorted())
+        // More than an hour back, and the newest quarter hour at full resolution.
+        #expect(samples.first!.at <= end - 3_600_000)
+        let recent = samples.suffix(history.recentCapacity)
+        #expect(recent.last?.cpuBasisPoints == 1_440)
+        #expect(zip(recent, recent.dropFirst()).allSatisfy { $1.at - $0.at == 5_000 })
+        // Older samples are minute averages: 12 reports of rising CPU average to the middle.
+        let older = samples.dropLast(history.recentCapacity + 1)
+        #expect(older.count >= 60)
+        for minute in older.dropFirst() {
+            let firstStep = Int((minute.at - t0) / 5_000)
+            #expect(minute.cpuBasisPoints == firstStep + 5, "minute at step \(firstStep)")
+        }
+        // The one full-disk report survives averaging (the fullest of its minute is kept).
+        #expect(older.contains { $0.diskMaxBasisPoints == 9_500 && $0.diskMaxMountPoint == "/" })
+        let lastHour = host.history(since: end - 3_600_000)
+        #expect(lastHour.count >= 60 + history.recentCapacity - 15 * 12)
     }
 
     @Test("drain and remove are operator transitions; removed hosts ignore everything")

@@ -1,4 +1,5 @@
 import DroverSession
+import DroverTestSupport
 import Testing
 
 @Suite struct HeartbeatTrackerTests {
@@ -45,17 +46,6 @@ import Testing
     }
 }
 
-/// A deterministic generator (SplitMix64) for backoff tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A generator that always returns the maximum, so full jitter hits its ceiling.
 struct MaxRandom: RandomNumberGenerator {
@@ -75,7 +65,7 @@ struct MaxRandom: RandomNumberGenerator {
 
     @Test func fullJitterStaysWithinTheCeilingAndVaries() {
         var backoff = ReconnectBackoff()
-        var generator = SplitMix(state: 42)
+        var generator = SplitMix64(seed: 42)
         var seen: Set<Duration> = []
         for attempt in 0..<50 {
             let ceiling = backoff.ceiling

@@ -162,7 +162,8 @@ import Testing
         #expect(hex == pki.serverCertificate.sha256Fingerprint)
         let serialLine = try #require(output.split(separator: "\n").first { $0.hasPrefix("serial=") })
         let serial = String(serialLine.dropFirst("serial=".count)).lowercased()
-        #expect(serial.drop { $0 == "0" } == Substring(pki.serverCertificate.serialHex))
+        // Either side may print a leading zero nibble (a random serial starts with 0 one time in 16).
+        #expect(serial.drop { $0 == "0" } == pki.serverCertificate.serialHex.drop { $0 == "0" })
     }
 
     @Test func serverCertificateNames() {

@@ -1,3 +1,4 @@
+import DroverTestSupport
 import DroverWire
 import NIOCore
 import Testing

@@ -41,9 +41,14 @@ import Testing
             let lifetimeDays = (certificates[0].notAfter - certificates[0].notBefore) / 86_400_000
             #expect((89...91).contains(lifetimeDays))
 
-            // Reports keep coming: last_seen_at moves forward.
-            let seen = first.lastSeenAt
-            try await poll("last_seen_at to advance") { (try fleet.host(named: "web-1")?.lastSeenAt ?? 0) > seen }
+            // Reports keep coming: the live inventory's last-seen time moves forward (the store's
+            // last_seen_at is only written once a minute and when the session ends).
+            func lastSeen() async throws -> Int64 {
+                (try await fleet.liveHost(named: "web-1")?["last_seen_ms"] as? NSNumber)?.int64Value ?? 0
+            }
+            let seen = try await lastSeen()
+            #expect(seen > 0)
+            try await pollAsync("last seen to advance in the live inventory") { try await lastSeen() > seen }
         }
     }
 

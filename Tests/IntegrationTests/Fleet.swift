@@ -9,6 +9,9 @@ final class Fleet: @unchecked Sendable {
     private(set) var port = 0
     private(set) var caPin = ""
     private var controllerStarts = 0
+    private var cliRuns = 0
+    /// `https://127.0.0.1:PORT` of the controller's API.
+    private(set) var apiAddress = ""
 
     init(scope: ProcessScope) {
         self.scope = scope
@@ -39,7 +42,24 @@ final class Fleet: @unchecked Sendable {
         else { throw PollTimeout(what: "controller banner in \(output)") }
         caPin = String(pinLine.dropFirst("CA pin: ".count))
         port = boundPort
+        if let apiLine = output.split(separator: "\n").first(where: { $0.hasPrefix("API listening on ") }) {
+            apiAddress = String(apiLine.dropFirst("API listening on ".count))
+        }
         return process
+    }
+
+    /// The live inventory's view of host `name` (`drover hosts -o json` as an operator runs it),
+    /// or nil when it is not listed.
+    func liveHost(named name: String) async throws -> [String: Any]? {
+        let token = try String(contentsOfFile: dataDirectory + "/admin.token", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = ["DROVER_ADDR": apiAddress, "DROVER_TOKEN": token, "DROVER_CA_CERT": dataDirectory + "/ca.crt"]
+        cliRuns += 1
+        let list = try scope.start("hosts-\(cliRuns)", Binaries.drover, ["hosts", "-o", "json"], environment: environment)
+        guard try await list.waitForExit() == 0 else { throw PollTimeout(what: "drover hosts succeeded: \(list.transcript)") }
+        let object = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
+        let hosts = object?["hosts"] as? [[String: Any]] ?? []
+        return hosts.first { $0["name"] as? String == name }
     }
 
     /// `drover controller token create`; returns the token.

@@ -1,0 +1,57 @@
+import DroverTLS
+import DroverWire
+import NIOCore
+
+/// The controller's side of a TLS connection carrying Drover frames: like ``FrameConnection``,
+/// but its inbound stream already carries every ``SessionEvent`` (frames, ticks, shutdown
+/// requests) from a ``SessionInputHandler``, so one task with one loop serves the session.
+public struct SessionConnection: Sendable {
+    /// The wrapped channel: session events in, encoded frames out.
+    public let channel: NIOAsyncChannel<SessionEvent, ByteBuffer>
+    /// Completes with the peer's identity once the TLS handshake and its checks passed.
+    public let handshake: EventLoopFuture<TLSPeerInfo>
+    /// The peer's address.
+    public let remoteAddress: SocketAddress?
+    private let pipeline: ChannelPipeline
+
+    /// Builds `OpenSSLHandler → handshake observer → FrameDecoder → SessionInputHandler` on
+    /// `channel` and wraps it. Call from a bootstrap's channel initializer.
+    public static func configure(
+        _ channel: any Channel,
+        tls: OpenSSLHandler,
+        limits: WireLimits,
+        ticks: SessionInputHandler.TickPolicy
+    ) throws -> SessionConnection {
+        let promise = channel.eventLoop.makePromise(of: TLSPeerInfo.self)
+        try channel.pipeline.syncOperations.addHandlers([
+            tls,
+            TLSHandshakeObserver(promise: promise),
+            ByteToMessageHandler(FrameDecoder(limits: limits)),
+            SessionInputHandler(policy: ticks),
+        ])
+        let asyncChannel = try NIOAsyncChannel<SessionEvent, ByteBuffer>(
+            wrappingChannelSynchronously: channel,
+            configuration: .init()
+        )
+        return SessionConnection(
+            channel: asyncChannel, handshake: promise.futureResult, remoteAddress: channel.remoteAddress,
+            pipeline: channel.pipeline)
+    }
+
+    /// Waits for the TLS handshake; throws the `TLSError` if it failed.
+    public func peer() async throws -> TLSPeerInfo {
+        try await handshake.get()
+    }
+
+    /// Asks the session to close gracefully with `reason`; safe from any thread.
+    public func requestShutdown(reason: String) {
+        pipeline.fireUserInboundEventTriggered(SessionInputHandler.ShutdownRequest(reason: reason))
+    }
+
+    /// Closes a connection that will not be used (failed handshake, refused peer).
+    public func discard() async {
+        try? await channel.executeThenClose { _, outbound in
+            outbound.finish()
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import DroverAgent
+import DroverSession
+import DroverTLS
+import DroverWire
+import Synchronization
+import SwiftProtobuf
+import NIOCore
+import NIOPosix
+
+/// One stand-in host for `drover-bench fleet`: its own enrolled identity, its own mutual-TLS
+/// connection, the real session state machine, reconnect backoff with full jitter, and a host
+/// report every heartbeat interval.
+///
+/// What it leaves out is only the host itself: reports come from ``SimulatedHost`` instead of
+/// `/proc`, and the loop ticks once a second rather than four times (10,000 agents share one
+/// process, and the controller sees the same traffic either way).
+///
+/// Report-to-inventory latency: the report is written immediately before a heartbeat request
+/// on the same connection. The controller handles a session's frames one at a time, in order,
+/// and hands a report to the inventory before it reads the next frame, so the heartbeat's answer
+/// arrives only after the report is in the inventory. The time from writing the report to that
+/// answer is therefore an upper bound of the report's way into the inventory (it adds the
+/// heartbeat's own trip back).
+struct SimulatedAgent: Sendable {
+    let identity: AgentIdentity
+    let controllerHost: String
+    let controllerPort: Int
+    let serverName: String
+    let bindAddress: String
+    let seed: UInt64
+
+    /// Runs sessions until the task is cancelled.
+    func run(counters: FleetCounters) async {
+        let context: TLSContext
+        do {
+            var tls = TLSConfiguration.client(
+                certificateChain: [identity.certificate], privateKey: identity.key,
+                trustRoots: [identity.caCertificate], peerVerification: .fullVerification)
+            tls.alpnProtocols = [DroverVersion.alpn]
+            context = try TLSContext(configuration: tls)
+        } catch {
+            counters.failedAttempts.add(1, ordering: .relaxed)
+            return
+        }
+        var host = SimulatedHost(seed: seed)
+        var backoff = ReconnectBackoff()
+        while !Task.isCancelled {
+            var delay: Duration
+            do {
+                let (established, ending) = try await session(context: context, host: &host, counters: counters)
+                if established { backoff.reset() }
+                if case .goodbye(_, let reconnectAfter) = ending {
+                    delay = max(reconnectAfter, backoff.nextDelay())
+                } else {
+                    if established { counters.lostSessions.add(1, ordering: .relaxed) }
+                    delay = backoff.nextDelay()
+                }
+            } catch {
+                counters.failedAttempts.add(1, ordering: .relaxed)
+                delay = backoff.nextDelay()
+            }
+            do { try await Task.sleep(for: delay) } catch { return }
+        }
+    }
+
+    private func session(
+        context: TLSContext, host: inout SimulatedHost, counters: FleetCounters
+    ) async throws -> (Bool, ClientSessionStateMachine.Ending) {
+        let serverName = self.serverName
+        let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(10))
+            .bind(to: try SocketAddress(ipAddress: bindAddress, port: 0))
+            .connect(host: controllerHost, port: controllerPort) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try FrameConnection.configure(
+                        channel, tls: OpenSSLHandler(context: context, serverHostname: serverName), limits: .default)
+                }
+            }
+        do {
+            _ = try await withDeadline(.seconds(20), what: "TLS handshake") { try await connection.peer() }
+        } catch {
+            await connection.discard()
+            throw error
+        }
+        let hostname = identity.hostID
+        var localHost = host
+        defer { host = localHost }
+        return try await connection.channel.executeThenClose { inbound, outbound in
+            var writer = FrameWriter(outbound: outbound)
+            var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy(hostname: hostname))
+            var established = false
+            var ending = ClientSessionStateMachine.Ending.failed("connection ended")
+            var reportWrittenAt: ContinuousClock.Instant?
+            var lastReportUnixMs: Int64 = 0
+            defer { if established { counters.open.subtract(1, ordering: .relaxed) } }
+
+            func perform(_ actions: [ClientSessionStateMachine.Action]) async throws -> Bool {
+                for action in actions {
+                    switch action {
+                    case .send(let envelope):
+                        if case .heartbeat = envelope.message, !envelope.isResponse, machine.isEstablished {
+                            // Every heartbeat carries a report just before it (see the type's comment).
+                            let now = UnixTime.nowMillis()
+                            let report = localHost.nextReport(
+                                collectedUnixMs: now,
+                                intervalMs: lastReportUnixMs == 0 ? 0 : UInt32(clamping: now - lastReportUnixMs))
+                            lastReportUnixMs = now
+                            for reportAction in machine.report(report) {
+                                guard case .send(let reportEnvelope) = reportAction else { continue }
+                                if case .hostReport(let sent) = reportEnvelope.message {
+                                    counters.reportBytes.add(((try? sent.serializedBytes()) as [UInt8]?)?.count ?? 0, ordering: .relaxed)
+                                }
+                                reportWrittenAt = .now
+                                try await writer.write(reportEnvelope)
+                                counters.reports.add(1, ordering: .relaxed)
+                            }
+                        }
+                        try await writer.write(envelope)
+                    case .established(let session):
+                        writer.apply(session)
+                        established = true
+                        counters.open.add(1, ordering: .relaxed)
+                        counters.established.add(1, ordering: .relaxed)
+                    case .close(let envelope, let end):
+                        if let envelope { try? await writer.write(envelope) }
+                        ending = end
+                        return false
+                    case .renewed, .renewalFailed, .log:
+                        break
+                    }
+                }
+                return true
+            }
+
+            guard try await perform(machine.start(now: .now)) else { return (established, ending) }
+            let events = AsyncStream.makeStream(of: SessionEvent.self)
+            try await SessionDriver.run(inbound: inbound, tickInterval: .seconds(1), events: events) { event in
+                switch event {
+                case .frame(let frame):
+                    if frame.type == .heartbeat, frame.flags.contains(.response), let written = reportWrittenAt {
+                        counters.recordLatency(.now - written)
+                        reportWrittenAt = nil
+                    }
+                    return try await perform(machine.receive(frame, now: .now))
+                case .tick:
+                    return try await perform(machine.tick(now: .now, nowUnixMs: UnixTime.nowMillis()))
+                case .shutdown(let reason):
+                    return try await perform(machine.shutdown(reason: reason))
+                case .inboundEnded(let error):
+                    ending = .failed(error.map { "connection lost: \($0)" } ?? "the controller closed the connection")
+                    return false
+                }
+            }
+            return (established, ending)
+        }
+    }
+}
