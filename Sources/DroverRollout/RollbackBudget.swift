@@ -116,7 +116,9 @@ public struct RollbackBudget: Sendable, Equatable {
         let newInterval = interval - perStep
         result.append(Suggestion(
             field: "health.interval", current: health.interval.description,
-            newValue: newInterval > health.timeout.milliseconds ? SpecDuration(milliseconds: newInterval).description : nil,
+            newValue: newInterval > health.timeout.milliseconds
+                && newInterval >= ServiceSpecValidator.minimumHealthInterval.milliseconds
+                ? SpecDuration(milliseconds: newInterval).description : nil,
             weight: interval * threshold))
         // Fewer passes: each saves one interval.
         let passesToDrop = (excess + interval - 1) / max(interval, 1)

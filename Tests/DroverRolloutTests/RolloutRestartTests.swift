@@ -87,6 +87,46 @@ struct RolloutRestartTests {
         ])
     }
 
+    @Test("finished states of every kind survive JSON and stay finished")
+    func finishedStatesRoundTrip() throws {
+        var failed = RolloutHarness(plan(hosts: 3, maxParallel: 2))
+        failed.send(.start)
+        failed.host("h2", .hostLost)
+        failed.host("h1", .instanceHealthy(commandID: "r1/h1/2"))
+        failed.advance(by: 300_000)
+        var aborted = RolloutHarness(plan(hosts: 2))
+        aborted.send(.start)
+        aborted.send(.abort)
+        var succeeded = RolloutHarness(plan(hosts: 2))
+        succeeded.send(.start)
+        succeeded.runHealthyToEnd()
+        for harness in [failed, aborted, succeeded] {
+            let decoded = try JSONDecoder().decode(RolloutState.self, from: JSONEncoder().encode(harness.state))
+            #expect(decoded == harness.state)
+            var restored = RollingRolloutStateMachine(restoring: decoded)
+            #expect(restored.outcome != nil)
+            #expect(restored.redeliveries().isEmpty)
+            #expect(restored.handle(.host("h1", .instanceHealthy(commandID: "r1/h1/1")), now: t0 + 400_000).isEmpty)
+        }
+        guard case .failed(let failure) = failed.machine.outcome else {
+            Issue.record("expected failed")
+            return
+        }
+        #expect(failure.hosts == ["h2"])
+        #expect(failure.description.hasPrefix("rollbackDeadlineExceeded; hosts: h2; host h2: hostLost"))
+    }
+
+    @Test("a plan drops repeated hosts and never runs fewer than one at a time")
+    func planNormalises() {
+        let plan = RolloutPlan(
+            rolloutID: "r", service: "s", fromVersion: "a", toVersion: "b", hosts: ["x", "y", "x"], maxParallel: 0,
+            minHealthyTime: -5, healthyDeadline: 1, progressDeadline: 2, autoRevert: true)
+        #expect(plan.hosts == ["x", "y"])
+        #expect(plan.maxParallel == 1)
+        #expect(plan.minHealthyTime == 0)
+        #expect(plan.rollbackDeadline == 300_000)
+    }
+
     /// SplitMix64: a small deterministic generator so a failing seed can be replayed.
     struct SplitMix: RandomNumberGenerator {
         var state: UInt64
