@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // System OpenSSL 3 (libssl + libcrypto); shim.h wraps the macros Swift cannot import.
@@ -83,6 +84,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Service specs (YAML through Yams) and the pure rollout state machines; no I/O, no NIO.
+        .target(
+            name: "DroverRollout",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -241,6 +250,11 @@ let package = Package(
         .testTarget(
             name: "DroverStoreTests",
             dependencies: ["DroverStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverRolloutTests",
+            dependencies: ["DroverRollout"],
             swiftSettings: strict
         ),
         .testTarget(

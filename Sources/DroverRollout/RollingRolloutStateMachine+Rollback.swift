@@ -1,0 +1,153 @@
+/// Rollback: skip the remaining hosts and every wait, swap every host that differs from the
+/// target version back at once, and finish within the plan's hard deadline (5 minutes).
+extension RollingRolloutStateMachine {
+    /// Acts on a failure signal: roll back when `auto_revert` is on, else stop where we are.
+    mutating func fail(_ signal: FailureSignal, now: Int64, effects: inout [RolloutAction]) {
+        guard state.plan.autoRevert else {
+            let hosts = state.hosts.filter {
+                $0.name == signal.host || $0.status == .swapping || $0.status == .stabilizing
+            }.map(\.name)
+            let report = RollbackReport(
+                host: signal.host, signal: signal.signal, observed: signal.observed, threshold: signal.threshold,
+                action: "none: update.auto_revert is off; the rollout stopped and hosts were left as they are",
+                targetVersion: state.plan.fromVersion, startedAt: now, finishedAt: now)
+            let outcome = RolloutOutcome.failed(RolloutFailure(reason: .autoRevertDisabled, hosts: hosts, report: report))
+            state.phase = .finished(outcome)
+            effects.append(.finished(outcome))
+            return
+        }
+        beginRollback(signal, to: state.plan.fromVersion, now: now, effects: &effects)
+    }
+
+    /// Starts a rollback to `target`: every host whose version differs (or whose earlier revert
+    /// did not finish) gets a revert command now; untouched hosts are skipped.
+    mutating func beginRollback(
+        _ signal: FailureSignal, to target: String, now: Int64, effects: inout [RolloutAction]
+    ) {
+        let positions = positionsToRevert(to: target)
+        var commands: [RolloutAction] = []
+        for position in positions {
+            let id = issueCommand(at: position, status: .reverting, version: target, now: now)
+            state.hosts[position].revertAttempts = 1
+            // A lost host gets its command when it is back (or the deadline names it as stuck).
+            if !state.hosts[position].lost {
+                commands.append(.revert(host: state.hosts[position].name, to: target, commandID: id))
+            }
+        }
+        let reverted = positions.map { state.hosts[$0].name }
+        let skipped = state.hosts.filter { !$0.touched }.map(\.name)
+        let report = RollbackReport(
+            host: signal.host, signal: signal.signal, observed: signal.observed, threshold: signal.threshold,
+            action: Self.rollbackAction(reverted: reverted, stuck: [], skipped: skipped, target: target, finished: false),
+            targetVersion: target, revertedHosts: reverted, skippedHosts: skipped, startedAt: now)
+        state.rollback = report
+        state.phase = .rollingBack
+        effects.append(.notify(.rollbackStarted(report)))
+        effects.append(contentsOf: commands)
+        advanceRollback(now: now, effects: &effects)
+    }
+
+    /// Hosts a rollback to `target` must send back: those on another version, and those whose
+    /// earlier revert never finished.
+    func positionsToRevert(to target: String) -> [Int] {
+        state.hosts.indices.filter { position in
+            let host = state.hosts[position]
+            return host.version != target || host.status == .reverting || host.status == .stuck
+        }
+    }
+
+    mutating func rollbackHostEvent(_ event: HostEvent, at position: Int, now: Int64, effects: inout [RolloutAction]) {
+        let host = state.hosts[position]
+        let reverting = host.status == .reverting
+        switch event {
+        case .swapStarted(let id) where id == host.commandID && reverting && host.acknowledgedAt == nil:
+            state.hosts[position].acknowledgedAt = now
+        case .instanceHealthy(let id) where id == host.commandID && reverting:
+            // No min_healthy_time here: a rollback skips every wait.
+            state.hosts[position].status = .reverted
+            state.hosts[position].healthySince = now
+            effects.append(.notify(.hostReverted(host.name)))
+        case .instanceUnhealthy(let id, let observed, _) where id == host.commandID && reverting:
+            retryRevert(at: position, reason: observed, now: now, effects: &effects)
+        case .swapFailed(let id, let reason) where id == host.commandID && reverting:
+            retryRevert(at: position, reason: reason, now: now, effects: &effects)
+        case .hostLost:
+            trackLiveness(event, at: position, effects: &effects)
+        case .hostBack:
+            guard trackLiveness(event, at: position, effects: &effects) else { return }
+            // Re-send with the same id: the agent may already have it.
+            if reverting, let id = host.commandID {
+                effects.append(.revert(host: host.name, to: host.version, commandID: id))
+            }
+        default:
+            return  // stale command id or duplicate
+        }
+        advanceRollback(now: now, effects: &effects)
+    }
+
+    /// A failed revert is tried again with a fresh command, up to ``maxRevertAttempts`` in all.
+    private mutating func retryRevert(at position: Int, reason: String, now: Int64, effects: inout [RolloutAction]) {
+        let host = state.hosts[position]
+        let willRetry = host.revertAttempts < Self.maxRevertAttempts
+        effects.append(.notify(.revertFailed(host: host.name, reason: reason, willRetry: willRetry)))
+        guard willRetry else {
+            state.hosts[position].status = .stuck
+            return
+        }
+        let id = issueCommand(at: position, status: .reverting, version: host.version, now: now)
+        state.hosts[position].revertAttempts += 1
+        if !host.lost {
+            effects.append(.revert(host: host.name, to: host.version, commandID: id))
+        }
+    }
+
+    /// Finishes the rollback when no host is still reverting, or fails it at the hard deadline.
+    mutating func advanceRollback(now: Int64, effects: inout [RolloutAction]) {
+        guard case .rollingBack = state.phase, var report = state.rollback else { return }
+        let pending = state.hosts.filter { $0.status == .reverting }.map(\.name)
+        let stuck = state.hosts.filter { $0.status == .stuck }.map(\.name)
+        let deadline = report.startedAt + state.plan.rollbackDeadline
+        let outcome: RolloutOutcome
+        if pending.isEmpty {
+            report.finishedAt = now
+            report.action = Self.rollbackAction(
+                reverted: report.revertedHosts, stuck: stuck, skipped: report.skippedHosts,
+                target: report.targetVersion, finished: true)
+            outcome = stuck.isEmpty
+                ? .rolledBack(report) : .failed(RolloutFailure(reason: .revertFailed, hosts: stuck, report: report))
+        } else if now >= deadline {
+            let notBack = state.hosts.filter { $0.status == .reverting || $0.status == .stuck }.map(\.name)
+            report.finishedAt = deadline
+            report.action = Self.rollbackAction(
+                reverted: report.revertedHosts, stuck: notBack, skipped: report.skippedHosts,
+                target: report.targetVersion, finished: true)
+                + "; the \(SpecDuration(milliseconds: state.plan.rollbackDeadline)) rollback deadline passed"
+            outcome = .failed(RolloutFailure(reason: .rollbackDeadlineExceeded, hosts: notBack, report: report))
+        } else {
+            return
+        }
+        state.rollback = report
+        state.phase = .finished(outcome)
+        effects.append(.finished(outcome))
+    }
+
+    /// "What was done", in words an operator reads in an alert.
+    static func rollbackAction(
+        reverted: [String], stuck: [String], skipped: [String], target: String, finished: Bool
+    ) -> String {
+        let count = reverted.count
+        let hosts = count == 1 ? "1 host" : "\(count) hosts"
+        var text: String
+        if !finished {
+            text = "reverting \(hosts) to \(target) in parallel"
+        } else if stuck.isEmpty {
+            text = "reverted \(hosts) to \(target) in parallel"
+        } else {
+            text = "reverted \(count - stuck.count) of \(hosts) to \(target) in parallel; not back: \(stuck.joined(separator: ", "))"
+        }
+        if !skipped.isEmpty {
+            text += "; skipped \(skipped.count) untouched host\(skipped.count == 1 ? "" : "s")"
+        }
+        return text
+    }
+}

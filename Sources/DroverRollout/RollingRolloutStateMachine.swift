@@ -1,0 +1,321 @@
+/// The rolling-update strategy as a pure state machine: inputs in, actions out, no I/O, no clock.
+///
+/// Hosts are swapped in plan order with at most `maxParallel` in flight; a slot frees as soon as
+/// a host's new instance has been healthy for `min_healthy_time` (Nomad's `max_parallel`).
+/// Failure signals — an unhealthy or failed swap, a missed `healthy_deadline` or
+/// `progress_deadline`, a host lost mid-swap — roll back automatically when `auto_revert` is on
+/// (see `RollingRolloutStateMachine+Rollback.swift`). A host lost before its turn is passed
+/// over and waited for: if it is not back within `progress_deadline`, the rollout fails, as a
+/// fleet left half on each version is a stuck deployment.
+///
+/// Time is wall-clock milliseconds passed in as `now`, so the whole state is plain `Codable`
+/// data: every change comes out as ``RolloutAction/persist(_:)`` before the actions it causes,
+/// and ``init(restoring:)`` plus ``redeliveries()`` continue a persisted rollout after a restart.
+/// Deadlines are judged at the instants they fall due, not when a tick happens to notice them,
+/// so how often `tick` runs never changes the outcome.
+public struct RollingRolloutStateMachine: Sendable {
+    /// How many times one host's revert is tried within a rollback before the host is stuck.
+    public static let maxRevertAttempts = 3
+
+    /// The whole persisted state.
+    public internal(set) var state: RolloutState
+    /// Host name → position in `state.hosts`; derived, so not persisted.
+    let index: [String: Int]
+
+    /// A new rollout for `plan`, waiting for ``RolloutInput/start``.
+    public init(plan: RolloutPlan) {
+        self.init(restoring: RolloutState(plan: plan))
+    }
+
+    /// A rollout continuing from persisted state (after a controller restart). Send
+    /// ``redeliveries()`` next: commands in flight may never have reached their agents.
+    public init(restoring state: RolloutState) {
+        self.state = state
+        self.index = Dictionary(state.hosts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Feeds one input at wall-clock `now` (milliseconds); returns what to do, `persist` first
+    /// when anything changed. Duplicate and stale inputs change nothing and return no actions.
+    public mutating func handle(_ input: RolloutInput, now: Int64) -> [RolloutAction] {
+        let before = state
+        var effects: [RolloutAction] = []
+        switch input {
+        case .start:
+            guard state.phase == .notStarted else { break }
+            state.phase = .running
+            state.startedAt = now
+            state.lastProgressAt = now
+            effects.append(.notify(.started(hosts: state.hosts.count, maxParallel: state.plan.maxParallel)))
+            advance(now: now, effects: &effects)
+        case .host(let name, let event):
+            guard let position = index[name] else { break }
+            hostEvent(event, at: position, now: now, effects: &effects)
+        case .tick:
+            advance(now: now, effects: &effects)
+        case .pause, .resume, .abort, .rollback:
+            command(input, now: now, effects: &effects)
+        }
+        return state == before ? effects : [.persist(state)] + effects
+    }
+
+    /// Convenience for ``handle(_:now:)`` with ``RolloutInput/start``.
+    public mutating func start(now: Int64) -> [RolloutAction] {
+        handle(.start, now: now)
+    }
+
+    /// Convenience for ``handle(_:now:)`` with ``RolloutInput/tick``.
+    public mutating func tick(now: Int64) -> [RolloutAction] {
+        handle(.tick, now: now)
+    }
+
+    /// The commands still in flight, with their original ids, to send again after a restart
+    /// (agents treat a repeated id as a no-op and report the command's current state).
+    public func redeliveries() -> [RolloutAction] {
+        switch state.phase {
+        case .running, .paused:
+            state.hosts.filter { $0.status == .swapping && !$0.lost }.compactMap { host in
+                host.commandID.map { .swap(host: host.name, to: host.version, commandID: $0) }
+            }
+        case .rollingBack:
+            state.hosts.filter { $0.status == .reverting && !$0.lost }.compactMap { host in
+                host.commandID.map { .revert(host: host.name, to: host.version, commandID: $0) }
+            }
+        case .notStarted, .finished:
+            []
+        }
+    }
+
+    /// The outcome once the rollout is over.
+    public var outcome: RolloutOutcome? {
+        if case .finished(let outcome) = state.phase { return outcome }
+        return nil
+    }
+
+    // MARK: - Operator commands
+
+    private mutating func command(_ input: RolloutInput, now: Int64, effects: inout [RolloutAction]) {
+        func reject(_ name: String, _ reason: String) {
+            effects.append(.notify(.rejected(command: name, reason: reason)))
+        }
+        switch (input, state.phase) {
+        case (.pause, .running):
+            state.phase = .paused
+            effects.append(.notify(.paused))
+        case (.pause, .paused), (.resume, .running):
+            break  // already so: a repeated command is a no-op
+        case (.resume, .paused):
+            state.phase = .running
+            // Time spent paused is the operator's choice, not a lack of progress.
+            state.lastProgressAt = max(state.lastProgressAt, now)
+            effects.append(.notify(.resumed))
+            advance(now: now, effects: &effects)
+        case (.abort, .running), (.abort, .paused), (.abort, .notStarted):
+            state.phase = .finished(.aborted)
+            effects.append(.finished(.aborted))
+        case (.rollback, .notStarted):
+            reject("rollback", "the rollout has not started; nothing to roll back")
+        case (.rollback, .rollingBack):
+            reject("rollback", "already rolling back to \(state.rollback?.targetVersion ?? state.plan.fromVersion)")
+        case (.rollback(let version), _):
+            let target = version ?? state.plan.fromVersion
+            guard !positionsToRevert(to: target).isEmpty else {
+                reject("rollback", "nothing to roll back: every host already runs \(target)")
+                break
+            }
+            let signal = FailureSignal(
+                host: nil, signal: .manual, observed: "operator asked to roll back to \(target)",
+                threshold: "none (manual)")
+            beginRollback(signal, to: target, now: now, effects: &effects)
+        case (_, .rollingBack):
+            reject(Self.name(of: input), "a rollback is in progress; it is bounded by its deadline and cannot be stopped")
+        case (_, .finished):
+            reject(Self.name(of: input), "the rollout has finished")
+        case (_, .notStarted), (_, .running), (_, .paused):
+            reject(Self.name(of: input), "the rollout has not started")
+        }
+    }
+
+    private static func name(of input: RolloutInput) -> String {
+        switch input {
+        case .start: "start"
+        case .host: "host"
+        case .tick: "tick"
+        case .pause: "pause"
+        case .resume: "resume"
+        case .abort: "abort"
+        case .rollback: "rollback"
+        }
+    }
+
+    // MARK: - Host events
+
+    private mutating func hostEvent(_ event: HostEvent, at position: Int, now: Int64, effects: inout [RolloutAction]) {
+        switch state.phase {
+        case .running, .paused:
+            forwardHostEvent(event, at: position, now: now, effects: &effects)
+        case .rollingBack:
+            rollbackHostEvent(event, at: position, now: now, effects: &effects)
+        case .notStarted:
+            // Liveness before the start matters: lost hosts are not given commands.
+            trackLiveness(event, at: position, effects: &effects)
+        case .finished:
+            break
+        }
+    }
+
+    /// Marks a host lost or back; `true` when that changed anything.
+    @discardableResult
+    mutating func trackLiveness(_ event: HostEvent, at position: Int, effects: inout [RolloutAction]) -> Bool {
+        let name = state.hosts[position].name
+        switch event {
+        case .hostLost where !state.hosts[position].lost:
+            state.hosts[position].lost = true
+            effects.append(.notify(.hostLost(name)))
+            return true
+        case .hostBack where state.hosts[position].lost:
+            state.hosts[position].lost = false
+            effects.append(.notify(.hostBack(name)))
+            return true
+        default:
+            return false
+        }
+    }
+
+    private mutating func forwardHostEvent(
+        _ event: HostEvent, at position: Int, now: Int64, effects: inout [RolloutAction]
+    ) {
+        let host = state.hosts[position]
+        let inFlight = host.status == .swapping || host.status == .stabilizing
+        switch event {
+        case .swapStarted(let id) where id == host.commandID && host.status == .swapping && host.acknowledgedAt == nil:
+            state.hosts[position].acknowledgedAt = now
+        case .instanceHealthy(let id) where id == host.commandID && host.status == .swapping:
+            state.hosts[position].status = .stabilizing
+            state.hosts[position].healthySince = now
+        case .instanceUnhealthy(let id, let observed, let threshold)
+        where id == host.commandID && (inFlight || host.status == .updated):
+            // An updated host failing while the rollout goes on also condemns the new version.
+            fail(FailureSignal(host: host.name, signal: .unhealthy, observed: observed, threshold: threshold), now: now, effects: &effects)
+            return
+        case .swapFailed(let id, let reason) where id == host.commandID && inFlight:
+            let signal = FailureSignal(
+                host: host.name, signal: .swapFailed, observed: reason,
+                threshold: "the swap to \(host.version) must succeed")
+            fail(signal, now: now, effects: &effects)
+            return
+        case .hostLost, .hostBack:
+            guard trackLiveness(event, at: position, effects: &effects) else { return }
+            if case .hostLost = event, inFlight {
+                let signal = FailureSignal(
+                    host: host.name, signal: .hostLost,
+                    observed: "host stopped reporting while swapping to \(host.version)",
+                    threshold: "a host must stay connected until its swap is done")
+                fail(signal, now: now, effects: &effects)
+                return
+            }
+        default:
+            return  // stale command id, duplicate, or not meaningful in this status
+        }
+        advance(now: now, effects: &effects)
+    }
+
+    // MARK: - Progress
+
+    /// Applies everything that time makes happen by `now`, then starts hosts if slots are free.
+    mutating func advance(now: Int64, effects: inout [RolloutAction]) {
+        switch state.phase {
+        case .running, .paused:
+            advanceForward(now: now, effects: &effects)
+        case .rollingBack:
+            advanceRollback(now: now, effects: &effects)
+        case .notStarted, .finished:
+            break
+        }
+    }
+
+    private mutating func advanceForward(now: Int64, effects: inout [RolloutAction]) {
+        let plan = state.plan
+        let running = state.phase == .running
+        // 1. Hosts whose min_healthy_time ended in time, in the order they ended.
+        let due = state.hosts.indices.compactMap { position -> (Int64, Int)? in
+            let host = state.hosts[position]
+            guard host.status == .stabilizing, let since = host.healthySince, let sent = host.dispatchedAt else {
+                return nil
+            }
+            let doneAt = since + plan.minHealthyTime
+            return doneAt <= now && doneAt <= sent + plan.healthyDeadline ? (doneAt, position) : nil
+        }.sorted { $0 < $1 }
+        for (doneAt, position) in due {
+            // A host finishing after the progress deadline passed does not rescue the rollout.
+            if running && doneAt > state.lastProgressAt + plan.progressDeadline { break }
+            state.hosts[position].status = .updated
+            state.lastProgressAt = max(state.lastProgressAt, doneAt)
+            effects.append(.notify(.hostUpdated(state.hosts[position].name)))
+        }
+        // 2. Deadlines: the earliest one that passed wins (a host's deadline on a tie).
+        var earliest: (at: Int64, signal: FailureSignal)?
+        for host in state.hosts where host.status == .swapping || host.status == .stabilizing {
+            guard let sent = host.dispatchedAt, sent + plan.healthyDeadline <= now else { continue }
+            let deadline = sent + plan.healthyDeadline
+            if earliest.map({ deadline < $0.at }) ?? true {
+                let seen = host.healthySince.map { "healthy for only \(SpecDuration(milliseconds: now - $0))" }
+                let signal = FailureSignal(
+                    host: host.name, signal: .healthyDeadline,
+                    observed: "\(seen ?? "never healthy") \(SpecDuration(milliseconds: now - sent)) after the swap command",
+                    threshold: "update.healthy_deadline \(SpecDuration(milliseconds: plan.healthyDeadline)) with update.min_healthy_time \(SpecDuration(milliseconds: plan.minHealthyTime))")
+                earliest = (deadline, signal)
+            }
+        }
+        // Lost hosts still count: a rollout waits for them until progress_deadline.
+        let remaining = state.hosts.contains { $0.status != .updated }
+        let progressDue = state.lastProgressAt + plan.progressDeadline
+        if running, remaining, progressDue <= now, earliest.map({ progressDue < $0.at }) ?? true {
+            let signal = FailureSignal(
+                host: nil, signal: .progressDeadline,
+                observed: "no host finished for \(SpecDuration(milliseconds: now - state.lastProgressAt))",
+                threshold: "update.progress_deadline \(SpecDuration(milliseconds: plan.progressDeadline))")
+            earliest = (progressDue, signal)
+        }
+        if let earliest {
+            fail(earliest.signal, now: now, effects: &effects)
+            return
+        }
+        // 3. Done when every host is updated.
+        if !remaining {
+            state.phase = .finished(.succeeded)
+            effects.append(.finished(.succeeded))
+            return
+        }
+        // 4. Fill the free slots in plan order.
+        guard running else { return }
+        var free = plan.maxParallel - state.inFlightCount
+        for position in state.hosts.indices where free > 0 {
+            guard state.hosts[position].status == .pending, !state.hosts[position].lost else { continue }
+            let id = issueCommand(at: position, status: .swapping, version: plan.toVersion, now: now)
+            effects.append(.swap(host: state.hosts[position].name, to: plan.toVersion, commandID: id))
+            free -= 1
+        }
+    }
+
+    /// Gives a host its next command; returns the command's id.
+    mutating func issueCommand(at position: Int, status: RolloutHost.Status, version: String, now: Int64) -> String {
+        state.hosts[position].attempt += 1
+        let id = state.plan.commandID(host: state.hosts[position].name, attempt: state.hosts[position].attempt)
+        state.hosts[position].commandID = id
+        state.hosts[position].status = status
+        state.hosts[position].version = version
+        state.hosts[position].dispatchedAt = now
+        state.hosts[position].acknowledgedAt = nil
+        state.hosts[position].healthySince = nil
+        state.hosts[position].touched = true
+        return id
+    }
+}
+
+/// A failure signal before it becomes a rollback report.
+struct FailureSignal: Sendable {
+    var host: String?
+    var signal: RollbackReport.Signal
+    var observed: String
+    var threshold: String
+}
