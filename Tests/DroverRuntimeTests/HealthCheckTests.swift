@@ -52,3 +52,57 @@ import Testing
         #expect(!(await TCPHealthCheck(port: port).run(timeout: .seconds(1)).passed))
     }
 }
+
+@Suite struct HealthMonitorTests {
+    private struct Done: Error {}
+
+    @Test func reportsHealthyThenUnhealthyWhenTheServerStops() async throws {
+        try await withProcessEngine { engine, directory in
+            try FileManager.default.createDirectory(atPath: directory.file("www"), withIntermediateDirectories: true)
+            try directory.write("www/health", "ok")
+            let port = try freePort()
+            let id = try await engine.create(
+                processSpec(
+                    "monitored-\(uniqueSuffix())", port: port,
+                    command: [busybox, "httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", directory.file("www")]))
+            try await engine.start(id)
+
+            let policy = HealthCheckPolicy(interval: .milliseconds(50), timeout: .seconds(1), startPeriod: .seconds(10))
+            let monitor = HealthMonitor(check: HTTPHealthCheck(port: port), policy: policy)
+            var changes: [HealthTracker.Status] = []
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Task.sleep(for: .seconds(30))
+                    throw PollTimeout(what: "healthy, then unhealthy")
+                }
+                // The start period covers httpd's start-up; once healthy, stopping it makes it unhealthy.
+                do {
+                    try await monitor.run { status, _ in
+                        changes.append(status)
+                        if status == .healthy { try await engine.stop(id, grace: .seconds(5)) }
+                        if status == .unhealthy { throw Done() }
+                    }
+                } catch is Done {
+                    group.cancelAll()
+                }
+            }
+            #expect(changes == [.healthy, .unhealthy])
+        }
+    }
+
+    @Test func returnsWhenCancelled() async throws {
+        let listener = try LoopbackListener()
+        defer { listener.close() }
+        let monitor = HealthMonitor(
+            check: TCPHealthCheck(port: listener.port), policy: HealthCheckPolicy(interval: .milliseconds(20)))
+        let (changes, continuation) = AsyncStream.makeStream(of: HealthTracker.Status.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await monitor.run { status, _ in continuation.yield(status) } }
+            var iterator = changes.makeAsyncIterator()
+            #expect(await iterator.next() == .healthy)
+            // Cancelled while probing healthy forever: run returns, so waitForAll does too.
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+    }
+}

@@ -65,8 +65,16 @@ func withPodman(_ body: (PodmanService) async throws -> Void) async throws {
         }
         try await body(service)
     } catch {
+        let log = directory.read("podman.log")
         await cleanUp()
-        throw error
+        throw PodmanTestFailure(underlying: error, serviceLog: String(log.suffix(4000)))
     }
     await cleanUp()
+}
+
+/// A failed Podman test with the end of the service's log.
+struct PodmanTestFailure: Error, CustomStringConvertible {
+    let underlying: any Error
+    let serviceLog: String
+    var description: String { "\(underlying)\n--- podman service log ---\n\(serviceLog)" }
 }

@@ -81,9 +81,12 @@ struct OneShotHTTPClient: Sendable {
         defer { timer.cancel() }
         do {
             return try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(.head(head))
-                if let body, !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                // One write and flush: the head alone is a complete request when there is no body,
+                // and a server may answer and close before a separate `.end` write, which then fails.
+                var parts: [HTTPClientRequestPart] = [.head(head)]
+                if let body, !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                parts.append(.end(nil))
+                try await outbound.write(contentsOf: parts)
                 var status = 0
                 var answer = ByteBuffer()
                 for try await part in inbound {
