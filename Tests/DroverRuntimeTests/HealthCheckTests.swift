@@ -5,24 +5,8 @@ import Testing
 
 /// HTTP and TCP checks against real servers: busybox httpd as a child process, a silent listener, a closed port.
 @Suite struct HealthCheckTests {
-    /// Runs busybox httpd serving `/health` on a free port.
-    private func withHTTPServer(_ body: (Int) async throws -> Void) async throws {
-        try await withProcessEngine { engine, directory in
-            try FileManager.default.createDirectory(atPath: directory.file("www"), withIntermediateDirectories: true)
-            try directory.write("www/health", "ok")
-            let port = try freePort()
-            let id = try await engine.create(
-                processSpec(
-                    "httpd-\(uniqueSuffix())", port: port,
-                    command: [busybox, "httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", directory.file("www")]))
-            try await engine.start(id)
-            try await poll("httpd to answer") { await httpGet(port: port, "/health")?.status == 200 }
-            try await body(port)
-        }
-    }
-
     @Test func httpCheckComparesTheStatus() async throws {
-        try await withHTTPServer { port in
+        try await withHealthServer { _, _, port in
             #expect(await HTTPHealthCheck(port: port, path: "/health").run(timeout: .seconds(2)) == .passed)
             #expect(await HTTPHealthCheck(port: port, path: "health").run(timeout: .seconds(2)) == .passed)
             let missing = await HTTPHealthCheck(port: port, path: "/missing").run(timeout: .seconds(2))
@@ -57,16 +41,7 @@ import Testing
     private struct Done: Error {}
 
     @Test func reportsHealthyThenUnhealthyWhenTheServerStops() async throws {
-        try await withProcessEngine { engine, directory in
-            try FileManager.default.createDirectory(atPath: directory.file("www"), withIntermediateDirectories: true)
-            try directory.write("www/health", "ok")
-            let port = try freePort()
-            let id = try await engine.create(
-                processSpec(
-                    "monitored-\(uniqueSuffix())", port: port,
-                    command: [busybox, "httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", directory.file("www")]))
-            try await engine.start(id)
-
+        try await withHealthServer { engine, id, port in
             let policy = HealthCheckPolicy(interval: .milliseconds(50), timeout: .seconds(1), startPeriod: .seconds(10))
             let monitor = HealthMonitor(check: HTTPHealthCheck(port: port), policy: policy)
             var changes: [HealthTracker.Status] = []
@@ -75,7 +50,7 @@ import Testing
                     try await Task.sleep(for: .seconds(30))
                     throw PollTimeout(what: "healthy, then unhealthy")
                 }
-                // The start period covers httpd's start-up; once healthy, stopping it makes it unhealthy.
+                // Once healthy, stopping the server makes it unhealthy: the start period no longer applies.
                 do {
                     try await monitor.run { status, _ in
                         changes.append(status)

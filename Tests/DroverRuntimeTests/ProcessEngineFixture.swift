@@ -1,4 +1,5 @@
 import DroverRuntime
+import FoundationEssentials
 
 /// Runs `body` with a ``ProcessEngine`` on a fresh state directory and, on every path,
 /// kills every instance it left running and removes the directory.
@@ -33,4 +34,21 @@ func processSpec(
     InstanceSpec(
         name: name, service: service, version: version, instance: name, workload: .command(command),
         environment: environment, port: port.map { PortMapping(containerPort: $0, hostPort: $0) })
+}
+
+/// Runs busybox httpd serving `/health` (200) on a free loopback port as a process instance,
+/// and waits until it answers.
+func withHealthServer(_ body: (ProcessEngine, InstanceID, Int) async throws -> Void) async throws {
+    try await withProcessEngine { engine, directory in
+        try FileManager.default.createDirectory(atPath: directory.file("www"), withIntermediateDirectories: true)
+        try directory.write("www/health", "ok")
+        let port = try freePort()
+        let id = try await engine.create(
+            processSpec(
+                "httpd-\(uniqueSuffix())", port: port,
+                command: [busybox, "httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", directory.file("www")]))
+        try await engine.start(id)
+        try await poll("httpd to answer") { await httpGet(port: port, "/health")?.status == 200 }
+        try await body(engine, id, port)
+    }
 }
