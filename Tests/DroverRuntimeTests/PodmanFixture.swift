@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 @testable import DroverRuntime
 
 #if canImport(Glibc)
@@ -33,7 +35,8 @@ struct PodmanService {
 func withPodman(_ body: (PodmanService) async throws -> Void) async throws {
     let directory = try TemporaryDirectory("drover-podman")
     let socket = directory.file("podman.sock")
-    let environment = ["PATH": String(cString: getenv("PATH")), "HOME": "/root", "TMPDIR": "/tmp"]
+    // The test's own environment: rootless Podman needs HOME and XDG_RUNTIME_DIR as they are.
+    let environment = ProcessInfo.processInfo.environment
     let pid = try ChildProcess.spawn(
         ["podman", "system", "service", "--time=0", "unix://\(socket)"], environment: environment,
         outputPath: directory.file("podman.log"), grouping: .newProcessGroup)
