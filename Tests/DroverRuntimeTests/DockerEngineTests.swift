@@ -84,6 +84,14 @@ import Testing
                 #expect(try await trackUntilDecided(check, policy: policy) == .healthy, "\(check)")
             }
             #expect(try await engine.execute(id, command: ["/bin/sh", "-c", "exit 5"], timeout: .seconds(5)) == 5)
+            let execStarted = ContinuousClock.now
+            await #expect {
+                _ = try await engine.execute(id, command: ["/bin/busybox", "sleep", "5"], timeout: .milliseconds(300))
+            } throws: { error in
+                if case ContainerEngineError.timedOut = error { return true }
+                return false
+            }
+            #expect(ContinuousClock.now - execStarted < .seconds(3))
 
             // The image's entrypoint traps SIGTERM: the stop ends well before the grace period.
             let stopStarted = ContinuousClock.now

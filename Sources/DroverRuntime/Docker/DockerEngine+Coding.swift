@@ -26,7 +26,7 @@ extension DockerEngine {
     }
 
     /// Maps an error answer to a typed error carrying the API's message.
-    static func error(_ answer: HTTPAnswer, subject: String) -> ContainerEngineError {
+    static func error(_ answer: HTTPAnswer) -> ContainerEngineError {
         let message = message(in: answer.body)
         switch answer.status {
         case 404:

@@ -28,7 +28,7 @@ public struct DockerEngine: ContainerEngine {
     /// Answers the API's `/_ping`; throws ``ContainerEngineError/engineUnreachable(_:)`` when it does not.
     public func ping() async throws(ContainerEngineError) {
         let answer = try await client.request(.GET, "/_ping", timeout: callTimeout)
-        guard answer.isSuccess else { throw Self.error(answer, subject: "_ping") }
+        guard answer.isSuccess else { throw Self.error(answer) }
     }
 
     public func ensureImage(_ reference: String) async throws(ContainerEngineError) {
@@ -53,7 +53,7 @@ public struct DockerEngine: ContainerEngine {
         let answer = try await client.request(
             .GET, Self.apiVersion + "/images/\(Self.percentEncoded(reference))/json", timeout: callTimeout)
         if answer.status == 404 { return false }
-        guard answer.isSuccess else { throw Self.error(answer, subject: reference) }
+        guard answer.isSuccess else { throw Self.error(answer) }
         return true
     }
 
@@ -81,19 +81,19 @@ public struct DockerEngine: ContainerEngine {
         let answer = try await client.request(
             .POST, Self.apiVersion + "/containers/create?name=" + Self.percentEncoded(spec.name),
             json: try Self.encode(body), timeout: callTimeout)
-        guard answer.isSuccess else { throw Self.error(answer, subject: image) }
+        guard answer.isSuccess else { throw Self.error(answer) }
         return InstanceID(try Self.decode(DockerAPI.Created.self, from: answer).Id)
     }
 
     public func start(_ id: InstanceID) async throws(ContainerEngineError) {
         let answer = try await client.request(.POST, containerPath(id, "/start"), timeout: callTimeout)
         // 304: already running.
-        guard answer.isSuccess || answer.status == 304 else { throw Self.error(answer, subject: id.rawValue) }
+        guard answer.isSuccess || answer.status == 304 else { throw Self.error(answer) }
     }
 
     public func inspect(_ id: InstanceID) async throws(ContainerEngineError) -> InstanceStatus {
         let answer = try await client.request(.GET, containerPath(id, "/json"), timeout: callTimeout)
-        guard answer.isSuccess else { throw Self.error(answer, subject: id.rawValue) }
+        guard answer.isSuccess else { throw Self.error(answer) }
         let container = try Self.decode(DockerAPI.ContainerInspect.self, from: answer)
         let state: InstanceStatus.State =
             switch container.State.Status {
@@ -119,12 +119,12 @@ public struct DockerEngine: ContainerEngine {
         let answer = try await client.request(
             .POST, containerPath(id, "/stop?t=\(seconds)"), timeout: grace + callTimeout)
         // 304: already stopped.
-        guard answer.isSuccess || answer.status == 304 else { throw Self.error(answer, subject: id.rawValue) }
+        guard answer.isSuccess || answer.status == 304 else { throw Self.error(answer) }
     }
 
     public func remove(_ id: InstanceID) async throws(ContainerEngineError) {
         let answer = try await client.request(.DELETE, containerPath(id, ""), timeout: callTimeout)
-        guard answer.isSuccess else { throw Self.error(answer, subject: id.rawValue) }
+        guard answer.isSuccess else { throw Self.error(answer) }
     }
 
     public func list(labels: [String: String]) async throws(ContainerEngineError) -> [InstanceStatus] {
@@ -134,7 +134,7 @@ public struct DockerEngine: ContainerEngine {
         let query = Self.percentEncoded(String(decoding: try Self.encode(filters), as: UTF8.self))
         let answer = try await client.request(
             .GET, Self.apiVersion + "/containers/json?all=true&filters=" + query, timeout: callTimeout)
-        guard answer.isSuccess else { throw Self.error(answer, subject: "list") }
+        guard answer.isSuccess else { throw Self.error(answer) }
         var result: [InstanceStatus] = []
         for row in try Self.decode([DockerAPI.ContainerSummary].self, from: answer) {
             do {
@@ -153,7 +153,7 @@ public struct DockerEngine: ContainerEngine {
         let created = try await client.request(
             .POST, containerPath(id, "/exec"), json: try Self.encode(DockerAPI.CreateExec(Cmd: command)),
             timeout: callTimeout)
-        guard created.isSuccess else { throw Self.error(created, subject: id.rawValue) }
+        guard created.isSuccess else { throw Self.error(created) }
         let exec = try Self.decode(DockerAPI.Created.self, from: created).Id
         let execPath = Self.apiVersion + "/exec/" + Self.percentEncoded(exec)
         // Attached: the answer is the command's output stream, which ends when the command does
@@ -163,7 +163,7 @@ public struct DockerEngine: ContainerEngine {
         do {
             started = try await client.request(
                 .POST, execPath + "/start", json: try Self.encode(DockerAPI.StartExec()),
-                timeout: max(remaining, .milliseconds(1)))
+                timeout: max(remaining, .milliseconds(1)), discardingBody: true)
         } catch {
             // The API cannot kill an exec: a command past its deadline is left to finish on its own.
             guard ContinuousClock.now < deadline else {
@@ -171,10 +171,10 @@ public struct DockerEngine: ContainerEngine {
             }
             throw error
         }
-        guard started.isSuccess else { throw Self.error(started, subject: id.rawValue) }
+        guard started.isSuccess else { throw Self.error(started) }
         while true {
             let answer = try await client.request(.GET, execPath + "/json", timeout: callTimeout)
-            guard answer.isSuccess else { throw Self.error(answer, subject: id.rawValue) }
+            guard answer.isSuccess else { throw Self.error(answer) }
             let state = try Self.decode(DockerAPI.ExecInspect.self, from: answer)
             if !state.Running, let code = state.ExitCode { return code }
             // The stream can close a moment before the engine records the exit.

@@ -41,8 +41,11 @@ struct OneShotHTTPClient: Sendable {
     var connectTimeout: Duration = .seconds(5)
 
     /// Sends one request and reads the whole answer; the connection is closed after `timeout`.
+    ///
+    /// With `discardingBody` the body is read to its end but not kept (an exec's output stream).
     func request(
-        _ method: HTTPMethod, _ uri: String, json body: [UInt8]? = nil, timeout: Duration
+        _ method: HTTPMethod, _ uri: String, json body: [UInt8]? = nil, timeout: Duration,
+        discardingBody: Bool = false
     ) async throws(ContainerEngineError) -> HTTPAnswer {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: endpoint.hostHeader)
@@ -92,7 +95,7 @@ struct OneShotHTTPClient: Sendable {
                 for try await part in inbound {
                     switch part {
                     case .head(let responseHead): status = Int(responseHead.status.code)
-                    case .body(var chunk): answer.writeBuffer(&chunk)
+                    case .body(var chunk): if !discardingBody { answer.writeBuffer(&chunk) }
                     case .end: return HTTPAnswer(status: status, body: Array(answer.readableBytesView))
                     }
                 }
