@@ -11,7 +11,11 @@ import Musl
 /// The child runs in its own session (`setsid`), so it outlives an agent restart; its output
 /// goes to `STATE_DIR/NAME.log`, and `STATE_DIR/NAME.json` records its pid, start time and
 /// labels so a new engine on the same directory finds it again. `PORT` in its environment is
-/// the host port it should listen on. The instance id is the spec's name.
+/// the host port it should listen on (``PortMapping/hostAddress`` is not enforced: the child
+/// binds where it likes). The instance id is the spec's name.
+///
+/// Operations on one instance must not overlap (the agent's swap executor runs them in order);
+/// a stop signals the process group only while its leader is the recorded process.
 public struct ProcessEngine: ContainerEngine {
     /// Where records and logs live.
     public let stateDirectory: String
