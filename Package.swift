@@ -137,6 +137,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Container engines (Docker Engine API over a unix socket; supervised child processes) and
+        // health checks for the agent: NIO and FoundationEssentials only, posix_spawn for children.
+        .target(
+            name: "DroverRuntime",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "DroverTestSupport",
             dependencies: [
@@ -311,6 +322,17 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "DroverStore",
+            ],
+            swiftSettings: strict
+        ),
+        // Needs Podman and the local test images: scripts/podman-setup (run by scripts/test).
+        .testTarget(
+            name: "DroverRuntimeTests",
+            dependencies: [
+                "DroverRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
