@@ -7,8 +7,8 @@ import Testing
 /// Zero-downtime swaps and drain timeouts over real sockets.
 @Suite struct DrainTests {
     @Test func swapUnderLoadFailsNoRequest() async throws {
-        let v1 = try await TestBackend.start(version: "v1")
-        let v2 = try await TestBackend.start(version: "v2")
+        let v1 = try await TestServer.http(version: "v1")
+        let v2 = try await TestServer.http(version: "v2")
         defer { _ = v1; _ = v2 }
         do {
             try await withProxy(RoutingTable(backends: [Backend(v1, weight: 10_000)])) { proxy, port in

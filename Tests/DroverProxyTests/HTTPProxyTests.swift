@@ -25,7 +25,7 @@ import Testing
 
     @Test func deadBackendAnswers502AndCountsAsError() async throws {
         // A port that was just bound and released: nothing listens there.
-        let dead = try await TestBackend.start(version: "dead")
+        let dead = try await TestServer.http(version: "dead")
         await dead.stop()
         let table = RoutingTable(backends: [Backend(dead, weight: 10_000)])
         try await withProxy(table) { proxy, port in

@@ -6,7 +6,7 @@ import Testing
 /// Sticky routing over real sockets: cookie (assigned by the proxy), header, client address,
 /// and the canary allowlist.
 @Suite struct StickyRoutingTests {
-    private func table(_ servers: [TestBackend], canary: Int, stickiness: StickyKeySource, allowlist: Set<String> = []) -> RoutingTable {
+    private func table(_ servers: [TestServer], canary: Int, stickiness: StickyKeySource, allowlist: Set<String> = []) -> RoutingTable {
         RoutingTable(
             backends: [Backend(servers[0], weight: 10_000 - canary), Backend(servers[1], weight: canary)],
             canaryVersion: "canary", stickiness: stickiness, canaryAllowlist: allowlist)

@@ -7,8 +7,8 @@ import Testing
     @Test func connectionsFollowTheWeights() async throws {
         try await withTCPBackends(["stable", "canary"]) { servers in
             let table = RoutingTable(backends: [
-                Backend(id: "s", version: "stable", host: "127.0.0.1", port: servers[0].port, weight: 7_500),
-                Backend(id: "c", version: "canary", host: "127.0.0.1", port: servers[1].port, weight: 2_500),
+                Backend(servers[0], id: "s", weight: 7_500),
+                Backend(servers[1], id: "c", weight: 2_500),
             ])
             try await withProxy(table, mode: .tcp) { proxy, port in
                 var canary = 0
@@ -28,7 +28,7 @@ import Testing
 
     @Test func halfCloseReachesTheBackendAndItsAnswerComesBack() async throws {
         try await withTCPBackends(["v1"]) { servers in
-            let table = RoutingTable(backends: [Backend(id: "a", version: "v1", host: "127.0.0.1", port: servers[0].port, weight: 10_000)])
+            let table = RoutingTable(backends: [Backend(servers[0], id: "a", weight: 10_000)])
             try await withProxy(table, mode: .tcp) { proxy, port in
                 try await withTCPClient(port: port) { client in
                     #expect(try await client.readLine() == "v1")
@@ -50,8 +50,8 @@ import Testing
     @Test func drainWaitsForConnectionsThenClosesThem() async throws {
         try await withTCPBackends(["v1", "v2"]) { servers in
             let table = RoutingTable(backends: [
-                Backend(id: "a", version: "v1", host: "127.0.0.1", port: servers[0].port, weight: 10_000),
-                Backend(id: "b", version: "v2", host: "127.0.0.1", port: servers[1].port, weight: 10_000),
+                Backend(servers[0], id: "a", weight: 10_000),
+                Backend(servers[1], id: "b", weight: 10_000),
             ])
             try await withProxy(table, mode: .tcp) { proxy, port in
                 try await proxy.update(table.draining("b"))
@@ -77,9 +77,9 @@ import Testing
     }
 
     @Test func unreachableBackendCountsAsConnectFailure() async throws {
-        let dead = try await TCPTestBackend.start(version: "dead")
+        let dead = try await TestServer.tcp(version: "dead")
         await dead.stop()
-        let table = RoutingTable(backends: [Backend(id: "d", version: "dead", host: "127.0.0.1", port: dead.port, weight: 10_000)])
+        let table = RoutingTable(backends: [Backend(dead, id: "d", weight: 10_000)])
         try await withProxy(table, mode: .tcp) { proxy, port in
             try await withTCPClient(port: port) { client in
                 let got85 = try await client.readToEnd(); #expect(got85 == "")

@@ -1,81 +1,28 @@
 import NIOCore
 import NIOPosix
-import Synchronization
 
-/// A real TCP server on 127.0.0.1 standing in for one instance: greets with "VERSION\n",
-/// echoes what it reads, and on the client's half-close answers "bye\n" and ends its output.
-final class TCPTestBackend: Sendable {
+/// The TCP test backend: greets with "VERSION\n", echoes what it reads, and on the
+/// client's half-close answers "bye\n" and ends its output.
+final class EchoHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
     let version: String
-    let port: Int
-    private let channel: any Channel
-    private let shared: BackendShared
+    init(version: String) { self.version = version }
 
-    private init(version: String, port: Int, channel: any Channel, shared: BackendShared) {
-        self.version = version
-        self.port = port
-        self.channel = channel
-        self.shared = shared
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: version + "\n")), promise: nil)
+        context.fireChannelActive()
     }
 
-    var connections: Int { shared.state.withLock { $0.connections } }
-    var openConnections: Int { shared.state.withLock { $0.open.count } }
-
-    static func start(version: String) async throws -> TCPTestBackend {
-        let shared = BackendShared()
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { channel in
-                shared.opened(channel)
-                channel.closeFuture.whenComplete { _ in shared.closed(channel) }
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler(version: version))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        return TCPTestBackend(version: version, port: try localPort(of: channel), channel: channel, shared: shared)
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.writeAndFlush(data, promise: nil)
     }
 
-    func stop() async {
-        try? await channel.close()
-        for child in shared.state.withLock({ Array($0.open.values) }) { try? await child.close() }
-    }
-
-    private final class EchoHandler: ChannelInboundHandler {
-        typealias InboundIn = ByteBuffer
-        typealias OutboundOut = ByteBuffer
-        let version: String
-        init(version: String) { self.version = version }
-
-        func channelActive(context: ChannelHandlerContext) {
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: version + "\n")), promise: nil)
-            context.fireChannelActive()
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "bye\n")), promise: nil)
+            context.close(mode: .output, promise: nil)
         }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            context.writeAndFlush(data, promise: nil)
-        }
-
-        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if let event = event as? ChannelEvent, event == .inputClosed {
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "bye\n")), promise: nil)
-                context.close(mode: .output, promise: nil)
-            }
-        }
-    }
-}
-
-/// Runs `body` with TCP backends of the given versions, stopping them on every path.
-func withTCPBackends<T>(_ versions: [String], _ body: ([TCPTestBackend]) async throws -> T) async throws -> T {
-    var backends: [TCPTestBackend] = []
-    do {
-        for version in versions { backends.append(try await TCPTestBackend.start(version: version)) }
-        let result = try await body(backends)
-        for backend in backends { await backend.stop() }
-        return result
-    } catch {
-        for backend in backends { await backend.stop() }
-        throw error
     }
 }
 

@@ -1,55 +1,9 @@
 import DroverProxy
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import Synchronization
 
-/// A real HTTP/1.1 server on 127.0.0.1 standing in for one instance of a service. It answers
-/// with its version name and counts connections and requests. Paths:
-/// `/` (the version), `/delay/MS`, `/status/CODE`, `/echo` (streams the request body back),
-/// `/big/BYTES` (a patterned body), `/stuck` (never answers), `/headers` (the request headers).
-final class TestBackend: Sendable {
-    let version: String
-    let port: Int
-    private let channel: any Channel
-    private let shared: BackendShared
-
-    private init(version: String, port: Int, channel: any Channel, shared: BackendShared) {
-        self.version = version
-        self.port = port
-        self.channel = channel
-        self.shared = shared
-    }
-
-    /// Connections accepted so far.
-    var connections: Int { shared.state.withLock { $0.connections } }
-    /// Requests received so far.
-    var requests: Int { shared.state.withLock { $0.requests } }
-
-    static func start(version: String) async throws -> TestBackend {
-        let shared = BackendShared()
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                shared.opened(channel)
-                channel.closeFuture.whenComplete { _ in shared.closed(channel) }
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(BackendHandler(version: version, shared: shared))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        return TestBackend(version: version, port: try localPort(of: channel), channel: channel, shared: shared)
-    }
-
-    /// Stops listening and closes every open connection.
-    func stop() async {
-        try? await channel.close()
-        for child in shared.state.withLock({ Array($0.open.values) }) { try? await child.close() }
-    }
-}
-
-/// Counters and open connections of one ``TestBackend``, shared with its handlers.
+/// Counters and open connections of one ``TestServer``, shared with its handlers.
 final class BackendShared: Sendable {
     struct State {
         var connections = 0
@@ -162,20 +116,6 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `body` with backends of the given versions, stopping them on every path.
-func withBackends<T>(_ versions: [String], _ body: ([TestBackend]) async throws -> T) async throws -> T {
-    var backends: [TestBackend] = []
-    do {
-        for version in versions { backends.append(try await TestBackend.start(version: version)) }
-        let result = try await body(backends)
-        for backend in backends { await backend.stop() }
-        return result
-    } catch {
-        for backend in backends { await backend.stop() }
-        throw error
-    }
-}
-
 /// Runs `body` with a started proxy, closing it on every path.
 func withProxy<T>(
     _ table: RoutingTable, mode: ServiceProxyConfiguration.Mode = .http,
@@ -208,7 +148,7 @@ func waitUntil(
 
 extension Backend {
     /// A backend entry for a test server.
-    init(_ server: TestBackend, id: String? = nil, weight: Int, state: State = .active) {
+    init(_ server: TestServer, id: String? = nil, weight: Int, state: State = .active) {
         self.init(
             id: id ?? server.version, version: server.version, host: "127.0.0.1", port: server.port,
             weight: weight, state: state)
