@@ -255,6 +255,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
             // An HTTP/1.0 client can only see the end of an unsized body by the close.
             exchange.keepAlive = false
         }
+        if loop.closing { exchange.keepAlive = false }  // tell the client before the close comes
         if let cookie = exchange.setCookie { headers.add(name: "set-cookie", value: cookie) }
         if !exchange.keepAlive {
             headers.add(name: "connection", value: "close")

@@ -74,6 +74,9 @@ final class ProxyLoopState {
         }
     }
 
+    /// Client connections open on this loop.
+    var openConnections: Int { connections.count }
+
     /// Closes the client connections with something in flight to a backend; returns how many.
     func forceClose(backendID: String) -> Int {
         let stuck = connections.values.filter { $0.currentBackendID == backendID }

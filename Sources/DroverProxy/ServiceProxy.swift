@@ -177,7 +177,9 @@ public final class ServiceProxy: Sendable {
         _ = await onEveryLoop { $0.beginClosing() }
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        while await inFlight() > 0, clock.now < deadline {
+        // Connections close themselves once their last response is written (TCP ones when
+        // either side ends), so waiting for none to be open also waits for responses to go out.
+        while await onEveryLoop({ $0.openConnections }).reduce(0, +) > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         _ = await onEveryLoop { $0.closeAll() }

@@ -119,3 +119,37 @@ final class StopFlag: Sendable {
     var isSet: Bool { value.load(ordering: .relaxed) }
     func set() { value.store(true, ordering: .relaxed) }
 }
+
+/// Graceful close of the whole proxy.
+@Suite struct ProxyCloseTests {
+    @Test func closeFinishesTheRequestInFlightClosesIdleClientsAndStopsListening() async throws {
+        try await withBackends(["v1"]) { servers in
+            let proxy = try ServiceProxy(
+                configuration: ServiceProxyConfiguration(host: "127.0.0.1", port: 0),
+                table: RoutingTable(backends: [Backend(servers[0], weight: 10_000)]))
+            let port = try await proxy.start()
+            do {
+                try await withHTTPClient(port: port) { idle in
+                    let first = try await idle.send()
+                    #expect(first.text == "v1")
+                    try await withHTTPClient(port: port) { busy in
+                        try await busy.sendRequest(.GET, "/delay/150")
+                        try await waitUntil("request in flight") { await proxy.inFlight() == 1 }
+                        await proxy.close(timeout: .seconds(5))
+                        let response = try await busy.readResponse()
+                        #expect(response.text == "v1")
+                        #expect(response.headers.first(name: "connection") == "close")
+                        #expect(await busy.isClosedByServer())
+                    }
+                    #expect(await idle.isClosedByServer())
+                }
+                await #expect(throws: (any Error).self) {
+                    try await withHTTPClient(port: port) { _ = try await $0.send() }
+                }
+            } catch {
+                await proxy.close(timeout: .zero)
+                throw error
+            }
+        }
+    }
+}
