@@ -101,6 +101,39 @@ import Testing
         }
     }
 
+    @Test func backendClosingIdleKeepAliveConnectionsFailsNoRequest() async throws {
+        try await withBackends(["v1"]) { servers in
+            try await withProxy(RoutingTable(backends: [Backend(servers[0], weight: 10_000)])) { _, port in
+                try await withHTTPClient(port: port) { client in
+                    for round in 1...5 {
+                        let response = try await client.send()
+                        #expect(response.status == 200)
+                        #expect(servers[0].connections == round)
+                        // The backend times out its idle connection, as Node's 5 s keep-alive does.
+                        await servers[0].dropConnections()
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func staleReusedConnectionIsRetriedOnceOnAFreshOne() async throws {
+        try await withBackends(["v1"]) { servers in
+            try await withProxy(RoutingTable(backends: [Backend(servers[0], weight: 10_000)])) { proxy, port in
+                try await withHTTPClient(port: port) { client in
+                    let first = try await client.send()
+                    #expect(first.status == 200)
+                    // Goes out on the pooled connection, which the backend closes unanswered.
+                    let second = try await client.send(.GET, "/fresh-only")
+                    #expect(second.status == 200)
+                    #expect(second.text == "v1")
+                }
+                #expect(servers[0].connections == 2)
+                #expect(proxy.stats.snapshot()["v1"]?.errors == 0)
+            }
+        }
+    }
+
     @Test func connectionCloseIsHonoured() async throws {
         try await withBackends(["v1"]) { servers in
             try await withProxy(RoutingTable(backends: [Backend(servers[0], weight: 10_000)])) { _, port in

@@ -62,6 +62,11 @@ final class TestServer: Sendable {
     /// Stops listening and closes every open connection.
     func stop() async {
         try? await channel.close()
+        await dropConnections()
+    }
+
+    /// Closes every open connection but keeps listening (like a keep-alive timeout).
+    func dropConnections() async {
         for child in shared.state.withLock({ Array($0.open.values) }) { try? await child.close() }
     }
 }

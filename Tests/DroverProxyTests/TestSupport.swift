@@ -29,7 +29,10 @@ final class BackendShared: Sendable {
     }
 }
 
-/// The test backend's request handling.
+/// The HTTP test backend: answers with its version name. Paths: `/` (the version),
+/// `/delay/MS`, `/status/CODE`, `/echo` (streams the request body back), `/big/BYTES` (a
+/// patterned body), `/stuck` (never answers), `/headers` (the request headers), `/fresh-only`
+/// (closes a reused connection unanswered).
 final class BackendHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -37,6 +40,8 @@ final class BackendHandler: ChannelInboundHandler {
     private let version: String
     private let shared: BackendShared
     private var head: HTTPRequestHead?
+    /// Requests answered on this connection.
+    private var answered = 0
 
     init(version: String, shared: BackendShared) {
         self.version = version
@@ -68,6 +73,10 @@ final class BackendHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case "stuck":
             break
+        case "fresh-only":
+            // Closes a reused connection without an answer, as a backend whose keep-alive
+            // timeout fired just as the request arrived.
+            if answered > 0 { context.close(promise: nil) } else { send(.ok, body: ByteBuffer(string: version), context: context) }
         case "delay":
             let milliseconds = Int64(parts.dropFirst().first ?? "0") ?? 0
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
@@ -88,6 +97,7 @@ final class BackendHandler: ChannelInboundHandler {
     }
 
     private func send(_ status: HTTPResponseStatus, body: ByteBuffer, context: ChannelHandlerContext) {
+        answered += 1
         let headers = HTTPHeaders([("x-version", version), ("content-length", String(body.readableBytes))])
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
