@@ -172,10 +172,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
             backend: backend, upstreamHead: upstreamHead, clientVersion: head.version, keepAlive: keepAlive,
             setCookie: setCookie, start: .now(), attempt: attempts)
         phase = .forwarding
-        exchange!.pending.append(.head(upstreamHead))
         if let pooled = loop.pool.take(backendID: backend.id) {
+            // The common case: straight onto a warm connection, nothing queued.
             attach(pooled, reused: true)
+            pooled.write(.head(upstreamHead))
         } else {
+            exchange!.pending.append(.head(upstreamHead))
             connect(to: backend, context: context)
         }
     }
