@@ -1,4 +1,6 @@
 /// Where a client's sticky key comes from, so it keeps its version across requests.
+///
+/// A request without a key (header missing, address unknown) is routed at random by weight.
 public enum StickyKeySource: Sendable, Hashable {
     /// A cookie; the proxy assigns a fresh one (and sets it on the response) when it is missing.
     case cookie(name: String)

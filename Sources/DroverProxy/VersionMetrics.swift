@@ -5,7 +5,8 @@ public struct VersionMetrics: Sendable, Hashable {
     /// Failures as canary analysis counts them: 5xx answers (including the proxy's own 502 for
     /// an unreachable backend) and, in TCP mode, connections that could not be made.
     public var errors: UInt64 = 0
-    /// Attempts whose upstream connection could not be made (or broke before an answer).
+    /// Attempts whose TCP connection to the backend could not be made (refused or timed out).
+    /// A backend connection that breaks before answering counts in ``errors`` (as a 502) only.
     public var connectFailures: UInt64 = 0
     /// Bytes received from clients and forwarded to the backend (bodies / TCP payload).
     public var bytesFromClients: UInt64 = 0
