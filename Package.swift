@@ -148,6 +148,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The agent's service proxy: weighted HTTP/1.1 and TCP forwarding, stickiness, draining,
+        // per-version statistics. Linked into the lean agent: NIO and the stdlib only.
+        .target(
+            name: "DroverProxy",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "DroverTestSupport",
             dependencies: [
@@ -330,6 +341,16 @@ let package = Package(
             name: "DroverRuntimeTests",
             dependencies: [
                 "DroverRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DroverProxyTests",
+            dependencies: [
+                "DroverProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
