@@ -44,8 +44,6 @@ struct FleetBench: AsyncParsableCommand {
     var binaries: String?
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
-    @Option(help: "Run the controller under this command (a profiler such as /usr/bin/heaptrack); figures then include its overhead.")
-    var wrapper: String?
 
     func run() async throws {
         guard agents > 0, interval > 0, duration > 0, (1...200).contains(addresses) else {
@@ -57,7 +55,7 @@ struct FleetBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let drover = "\(binaries ?? BenchProcess.binaryDirectory)/drover"
         let clock = ContinuousClock()
-        var controller = try await FleetController.start(drover: drover, dataDirectory: dataDirectory, port: 0, interval: interval, wrapper: wrapper)
+        var controller = try await FleetController.start(drover: drover, dataDirectory: dataDirectory, port: 0, interval: interval)
         defer {
             controller.process.stop()
             try? FileManager.default.removeItem(atPath: directory)

@@ -14,16 +14,12 @@ struct FleetController {
     let dataDirectory: String
 
     /// Starts the controller on `port` (0 = any) and waits until both listeners are up.
-    ///
-    /// - Parameter wrapper: a command the controller runs under (a profiler), e.g. `/usr/bin/heaptrack`.
-    static func start(
-        drover: String, dataDirectory: String, port: Int, interval: Int, wrapper: String? = nil
-    ) async throws -> FleetController {
-        let arguments = ["controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)",
-                         "--api-listen", "127.0.0.1:0", "--server-name", serverName,
-                         "--heartbeat-interval", "\(interval)s"]
+    static func start(drover: String, dataDirectory: String, port: Int, interval: Int) async throws -> FleetController {
         let process = try BenchProcess(
-            name: "controller", executable: wrapper ?? drover, arguments: wrapper == nil ? arguments : [drover] + arguments)
+            name: "controller", executable: drover,
+            arguments: ["controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)",
+                        "--api-listen", "127.0.0.1:0", "--server-name", serverName,
+                        "--heartbeat-interval", "\(interval)s"])
         try await process.waitForOutput(timeout: .seconds(60)) { text in
             text.split(separator: "\n").contains { $0.hasPrefix("listening on ") }
         }
