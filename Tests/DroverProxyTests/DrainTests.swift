@@ -133,7 +133,8 @@ final class StopFlag: Sendable {
                     let first = try await idle.send()
                     #expect(first.text == "v1")
                     try await withHTTPClient(port: port) { busy in
-                        try await busy.sendRequest(.GET, "/delay/150")
+                        // Long enough to be seen in flight even when the whole suite loads both cores.
+                        try await busy.sendRequest(.GET, "/delay/2000")
                         try await waitUntil("request in flight") { await proxy.inFlight() == 1 }
                         await proxy.close(timeout: .seconds(5))
                         let response = try await busy.readResponse()
