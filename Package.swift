@@ -175,6 +175,7 @@ let package = Package(
             dependencies: [
                 "DroverAgent",
                 "DroverAPI",
+                "DroverRollout",
                 "DroverWire",
                 "DroverTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

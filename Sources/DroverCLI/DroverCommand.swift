@@ -17,7 +17,7 @@ public struct DroverCommand: AsyncParsableCommand {
             DROVER_CA_PIN. \(CLIExitCodes.help)
             """,
         version: "drover \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))",
-        subcommands: [ControllerCommand.self, DevCommand.self, HostsCommand.self, TokenCommand.self, VersionCommand.self]
+        subcommands: [ControllerCommand.self, DevCommand.self, HostsCommand.self, PlanCommand.self, TokenCommand.self, VersionCommand.self]
     )
 
     public init() {}
