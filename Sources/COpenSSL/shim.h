@@ -49,6 +49,9 @@ static inline void drover_SSL_CTX_set_hardening_options(SSL_CTX *ctx) {
 static inline void drover_SSL_CTX_release_idle_buffers(SSL_CTX *ctx) {
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 }
+static inline long drover_SSL_CTX_set_tlsext_ticket_keys(SSL_CTX *ctx, unsigned char *keys, long length) {
+    return SSL_CTX_set_tlsext_ticket_keys(ctx, keys, length);
+}
 static inline long drover_BIO_get_mem_data(BIO *bio, char **out) { return BIO_get_mem_data(bio, out); }
 static inline void drover_X509V3_set_ctx_nodb(X509V3_CTX *ctx) { X509V3_set_ctx_nodb(ctx); }
 

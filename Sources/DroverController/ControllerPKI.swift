@@ -6,7 +6,8 @@ import DroverWire
 /// controller's server certificate (re-issued at every start, so its names follow the
 /// configuration).
 ///
-/// Files: `ca.key` (0600), `ca.crt`, `controller.key` (0600), `controller.crt`.
+/// Files: `ca.key` (0600), `ca.crt`, `controller.key` (0600), `controller.crt`,
+/// `session-ticket.key` (0600).
 public struct ControllerPKI: Sendable {
     /// The fleet CA.
     public let ca: CertificateAuthority
@@ -16,6 +17,12 @@ public struct ControllerPKI: Sendable {
     public let serverKey: PrivateKey
     /// Whether the CA was created by this call (first start).
     public let createdCA: Bool
+    /// The TLS session-ticket keys, kept across restarts so that agents resume their TLS
+    /// sessions after a controller restart instead of paying for full handshakes all at once.
+    public let sessionTicketKeys: [UInt8]
+
+    /// How long agents may resume with a ticket; also the age at which the keys are replaced.
+    public static let sessionLifetime: Duration = .seconds(7 * 86_400)
 
     /// The pin agents use to trust this controller: `sha256:<hex of the CA certificate DER>`.
     public var caPin: String { ca.certificate.pin }
@@ -59,7 +66,23 @@ public struct ControllerPKI: Sendable {
             ipAddresses: ipAddresses, notBefore: now - 300, notAfter: now + 365 * day, usage: .server)
         try PrivateFile.write(try serverCertificate.pemString(), to: directory + "/controller.crt")
         try PrivateFile.write(try serverKey.pemString(), to: directory + "/controller.key")
-        return ControllerPKI(ca: ca, serverCertificate: serverCertificate, serverKey: serverKey, createdCA: created)
+        return ControllerPKI(
+            ca: ca, serverCertificate: serverCertificate, serverKey: serverKey, createdCA: created,
+            sessionTicketKeys: try loadOrCreateTicketKeys(path: directory + "/session-ticket.key", now: now))
+    }
+
+    /// The ticket keys in `path`, or fresh random ones when the file is missing, malformed or
+    /// older than ``sessionLifetime`` (every ticket sealed with the old keys has expired by then).
+    static func loadOrCreateTicketKeys(path: String, now: Int64) throws -> [UInt8] {
+        if let modified = PrivateFile.modificationTime(path), now - modified < sessionLifetime.components.seconds,
+            let keys = try? PrivateFile.read(path), keys.count == TLSConfiguration.ticketKeyLength
+        {
+            return keys
+        }
+        var generator = SystemRandomNumberGenerator()  // getrandom(2): a CSPRNG
+        let keys = (0..<TLSConfiguration.ticketKeyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try PrivateFile.write(keys, to: path)
+        return keys
     }
 
     /// The agent-facing TLS server: one port, both ALPN protocols, client certificates
@@ -72,6 +95,8 @@ public struct ControllerPKI: Sendable {
             peerVerification: .optionalClientCertificate)
         configuration.alpnProtocols = [DroverVersion.alpn, DroverVersion.enrollmentALPN]
         configuration.denyList = denyList
+        configuration.sessionTicketKeys = sessionTicketKeys
+        configuration.sessionLifetime = Self.sessionLifetime
         return configuration
     }
 

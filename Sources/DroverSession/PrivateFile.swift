@@ -73,6 +73,13 @@ public enum PrivateFile {
         guard rename(temporary, path) == 0 else { throw Failure(path: path, reason: "rename failed: \(errorText())") }
     }
 
+    /// When the file at `path` was last modified, Unix seconds; nil if it does not exist.
+    public static func modificationTime(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_mtim.tv_sec)
+    }
+
     /// Renames `source` to `destination`, replacing it atomically.
     public static func move(_ source: String, to destination: String) throws(Failure) {
         guard rename(source, destination) == 0 else {

@@ -121,6 +121,20 @@ public final class TLSContext: @unchecked Sendable {
             else {
                 throw TLSError.contextCreationFailed(reasons: OpenSSLErrorQueue.drainReasons(fallback: "session setup"))
             }
+            let lifetime = max(1, min(configuration.sessionLifetime.components.seconds, 7 * 86_400))
+            SSL_CTX_set_timeout(sslContext, Int(lifetime))
+            if var keys = configuration.sessionTicketKeys {
+                guard keys.count == TLSConfiguration.ticketKeyLength else {
+                    throw TLSError.invalidConfiguration(
+                        "session ticket keys must be \(TLSConfiguration.ticketKeyLength) bytes, got \(keys.count)")
+                }
+                let set = keys.withUnsafeMutableBufferPointer {
+                    drover_SSL_CTX_set_tlsext_ticket_keys(sslContext, $0.baseAddress, $0.count)
+                }
+                guard set == 1 else {
+                    throw TLSError.contextCreationFailed(reasons: OpenSSLErrorQueue.drainReasons(fallback: "ticket keys"))
+                }
+            }
         }
     }
 

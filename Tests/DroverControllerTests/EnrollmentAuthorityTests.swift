@@ -1,4 +1,4 @@
-import DroverController
+@testable import DroverController
 import DroverSession
 import DroverStore
 import DroverTLS
@@ -150,5 +150,27 @@ import Testing
         _ = try store.updateHostState(id: "h-1", to: .drained, now: 2_002)
         await sink.hostDisconnected(hostID: "h-1", cause: .lost)
         #expect(try store.host(id: "h-1")?.state == .drained)
+    }
+}
+
+/// The controller's key material across restarts.
+@Suite struct ControllerPKITests {
+    @Test func ticketKeysSurviveARestartAndAreReplacedAfterTheirLifetime() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drover-pki-\(UUID().uuidString)").path
+        try PrivateFile.makeDirectory(directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let now = UnixTime.nowMillis() / 1000
+        let first = try ControllerPKI.loadOrCreate(directory: directory, serverNames: [], now: now)
+        #expect(first.createdCA)
+        #expect(first.sessionTicketKeys.count == TLSConfiguration.ticketKeyLength)
+        #expect(PrivateFile.mode(directory + "/session-ticket.key") == 0o600)
+        let restarted = try ControllerPKI.loadOrCreate(directory: directory, serverNames: [], now: now)
+        #expect(!restarted.createdCA)
+        #expect(restarted.sessionTicketKeys == first.sessionTicketKeys)
+        #expect(restarted.serverTLSConfiguration(denyList: TLSDenyList()).sessionTicketKeys == first.sessionTicketKeys)
+        // A week later every ticket sealed with them has expired: new keys.
+        let week = ControllerPKI.sessionLifetime.components.seconds
+        let later = try ControllerPKI.loadOrCreateTicketKeys(path: directory + "/session-ticket.key", now: now + week + 60)
+        #expect(later != first.sessionTicketKeys && later.count == TLSConfiguration.ticketKeyLength)
     }
 }

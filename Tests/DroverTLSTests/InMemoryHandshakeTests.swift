@@ -187,6 +187,40 @@ import Testing
         #expect(second.clientRecorder.peerInfo?.commonName == TestPKI.serverName)
     }
 
+    @Test func ticketKeysLetSessionsResumeOnANewServerContext() throws {
+        // A restarted server is a new SSL_CTX: with the same ticket keys it still resumes.
+        let keys = (0..<TLSConfiguration.ticketKeyLength).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        func server(_ keys: [UInt8]) throws -> TLSContext {
+            var configuration = pki.serverConfiguration()
+            configuration.sessionTicketKeys = keys
+            return try TLSContext(configuration: configuration)
+        }
+        let clientContext = try TLSContext(configuration: pki.clientConfiguration())
+        let first = try EmbeddedTLSPair(clientContext: clientContext, serverContext: try server(keys))
+        defer { first.finish() }
+        try first.handshake()
+        #expect(first.serverRecorder.peerInfo?.resumed == false)
+
+        let restarted = try EmbeddedTLSPair(clientContext: clientContext, serverContext: try server(keys))
+        defer { restarted.finish() }
+        try restarted.handshake()
+        #expect(restarted.serverRecorder.peerInfo?.resumed == true)
+        #expect(restarted.serverRecorder.peerInfo?.commonName == "agent-1")
+
+        // Other keys cannot open the ticket: a full handshake, which still succeeds.
+        var other = keys
+        other[20] ^= 0xFF
+        let rekeyed = try EmbeddedTLSPair(clientContext: clientContext, serverContext: try server(other))
+        defer { rekeyed.finish() }
+        try rekeyed.handshake()
+        #expect(rekeyed.serverRecorder.peerInfo?.resumed == false)
+        #expect(rekeyed.serverRecorder.peerInfo?.commonName == "agent-1")
+
+        var wrongLength = pki.serverConfiguration()
+        wrongLength.sessionTicketKeys = Array(keys.prefix(48))
+        #expect(throws: TLSError.self) { _ = try TLSContext(configuration: wrongLength) }
+    }
+
     @Test func denyListAppliesToResumedSessions() throws {
         let denyList = TLSDenyList()
         let serverContext = try TLSContext(configuration: pki.serverConfiguration(denyList: denyList))
