@@ -25,7 +25,9 @@ import Testing
         let elapsed = ContinuousClock.now - started
         #expect(!result.passed)
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .seconds(2))
+        // The listener never answers: only the timeout ends the check. The bound is loose on
+        // purpose (a loaded CI machine can stall a process for seconds).
+        #expect(elapsed < .seconds(30))
         // TCP only asks for the connection, which the kernel completes for a listening socket.
         #expect(await TCPHealthCheck(port: listener.port).run(timeout: .seconds(1)) == .passed)
     }

@@ -45,10 +45,10 @@ import Glibc
             #expect(ChildProcess.stat(pid)?.processGroup == pid)
             #expect(getsid(pid) == pid)
 
-            // httpd dies on SIGTERM at once: well within the grace period.
+            // httpd dies on SIGTERM at once: before the grace period (exit code below says SIGTERM).
             let stopStarted = ContinuousClock.now
             try await engine.stop(id, grace: .seconds(10))
-            #expect(ContinuousClock.now - stopStarted < .seconds(5))
+            #expect(ContinuousClock.now - stopStarted < .seconds(10))
             status = try await engine.inspect(id)
             #expect(status.state == .exited(code: 128 + SIGTERM))
             #expect(await httpGet(port: port, "/version") == nil)
@@ -76,7 +76,9 @@ import Glibc
             try await engine.stop(id, grace: .milliseconds(500))
             let elapsed = ContinuousClock.now - started
             #expect(elapsed >= .milliseconds(500))
-            #expect(elapsed < .seconds(5))
+            // The child ignores SIGTERM forever: only the SIGKILL after the grace period ends it
+            // (a loose bound: a loaded CI machine can stall a process for seconds).
+            #expect(elapsed < .seconds(30))
             #expect(try await engine.inspect(id).state == .exited(code: 128 + SIGKILL))
         }
     }
@@ -139,7 +141,7 @@ import Glibc
             await #expect(throws: ContainerEngineError.self) {
                 try await engine.execute(id, command: [busybox, "sleep", "30"], timeout: .milliseconds(200))
             }
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(ContinuousClock.now - started < .seconds(20))  // the command alone takes 30 s
             await #expect(throws: ContainerEngineError.self) {
                 try await engine.execute(id, command: ["/nonexistent/drover-check"], timeout: .seconds(1))
             }
