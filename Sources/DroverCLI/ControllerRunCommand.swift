@@ -11,9 +11,11 @@ struct ControllerRunCommand: AsyncParsableCommand {
         abstract: "Run the controller daemon (the default).",
         discussion: """
             On first start the controller creates its data directory (mode 0700), the fleet CA \
-            (key mode 0600) and state.db, and prints the CA pin agents join with. It listens for \
-            agents on one TLS port: enrollment (ALPN drover-enroll/1) and mutual-TLS sessions \
-            (ALPN drover/1). SIGTERM or SIGINT stops it gracefully.
+            (key mode 0600) and state.db, and prints the CA pin agents join with. It keeps its \
+            TLS session-ticket keys in session-ticket.key (0600, replaced weekly) so agents resume \
+            their sessions after a restart. It listens for agents on one TLS port: enrollment \
+            (ALPN drover-enroll/1) and mutual-TLS sessions (ALPN drover/1). SIGTERM or SIGINT \
+            stops it gracefully.
             """
     )
 
