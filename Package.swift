@@ -321,6 +321,7 @@ let package = Package(
             name: "DroverControllerTests",
             dependencies: [
                 "DroverController",
+                "DroverInventory",
                 "DroverSession",
                 "DroverStore",
                 "DroverTLS",

@@ -64,6 +64,8 @@ public final class InventoryReportSink: HostReportSink {
 
     public func hostDisconnected(hostID: String, cause: DisconnectCause) async {
         await storeSink.hostDisconnected(hostID: hostID, cause: cause)
+        // The agent reconnected before its old session ended: the newer session owns the host.
+        guard cause != .replaced else { return }
         let events = inventory.withInventory { $0.hostDisconnected(hostID: hostID, now: UnixTime.nowMillis()) }
         persist(events)
     }

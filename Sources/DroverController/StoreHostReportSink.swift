@@ -138,6 +138,8 @@ public final class StoreHostReportSink: HostReportSink {
 
     public func hostDisconnected(hostID: String, cause: DisconnectCause) async {
         let pendingSeen = state.withLockedValue { state -> Int64? in
+            // A replaced session's host lives on in the newer session: leave its state alone.
+            guard cause != .replaced else { return nil }
             state.connected.removeValue(forKey: hostID)
             state.reportedThisSession.remove(hostID)
             // On controller shutdown the report time stays pending for the one batch in flush().

@@ -1,4 +1,5 @@
 @testable import DroverController
+import DroverInventory
 import DroverSession
 import DroverStore
 import DroverTLS
@@ -172,5 +173,34 @@ import Testing
         let week = ControllerPKI.sessionLifetime.components.seconds
         let later = try ControllerPKI.loadOrCreateTicketKeys(path: directory + "/session-ticket.key", now: now + week + 60)
         #expect(later != first.sessionTicketKeys && later.count == TLSConfiguration.ticketKeyLength)
+    }
+}
+
+/// The production sink: inventory plus store bookkeeping.
+@Suite struct InventoryReportSinkTests {
+    @Test func aReplacedSessionEndingLeavesTheNewerSessionConnected() async throws {
+        let store = try SQLiteStateStore.inMemory()
+        try store.insertHost(HostRecord(id: "h-1", name: "web-1", address: "", agentVersion: "0", enrolledAt: 1, lastSeenAt: 1))
+        let sink = InventoryReportSink(store: store, logger: DroverLogger(label: "test", minimumLevel: .error))
+        let now = UnixTime.nowMillis()
+        func connect(_ port: Int, at: Int64) async {
+            await sink.hostConnected(ConnectedHost(
+                hostID: "h-1", address: "127.0.0.2:\(port)", agentVersion: "0.1.0", capabilities: [], connectedAt: at))
+        }
+        await connect(4000, at: now)
+        // The agent reconnects before the controller noticed the old connection was dead; the
+        // old session then ends as replaced.
+        await connect(4001, at: now + 10)
+        await sink.hostDisconnected(hostID: "h-1", cause: .replaced)
+        var report = Drover_V1_HostReport()
+        report.cpu.usageBp = 4_200
+        await sink.hostReport(hostID: "h-1", report: report, receivedAt: now + 20)
+        let host = try #require(sink.inventory.snapshot().host(id: "h-1"))
+        #expect(host.state == .ready)
+        #expect(host.latestReport?.cpu.usageBp == 4_200)
+        #expect(host.address == "127.0.0.2:4001")
+        // A real end of the newer session does make the host lost.
+        await sink.hostDisconnected(hostID: "h-1", cause: .lost)
+        #expect(sink.inventory.snapshot().host(id: "h-1")?.state == .lost)
     }
 }
