@@ -35,6 +35,7 @@ import Testing
                     #expect(response.status == 502)
                 }
             }
+            try await waitForRecorded(proxy, requests: 3, version: "dead")
             let metrics = try #require(proxy.stats.snapshot()["dead"])
             #expect(metrics.requests == 3)
             #expect(metrics.errors == 3)
@@ -50,6 +51,7 @@ import Testing
                     let got50 = try await client.send(.GET, "/status/404").status; #expect(got50 == 404)
                     let got51 = try await client.send().status; #expect(got51 == 200)
                 }
+                try await waitForRecorded(proxy, requests: 3, version: "v1")
                 let metrics = try #require(proxy.stats.snapshot()["v1"])
                 #expect(metrics.requests == 3)
                 #expect(metrics.errors == 1)
@@ -81,6 +83,7 @@ import Testing
                 let share = Double(counts) * 100 / Double(4 * perClient)
                 // 1,000 requests: ±6 points is over 3.7 standard deviations at 50 %.
                 #expect(abs(share - Double(canary) / 100) <= 6, "canary share \(share) %")
+                try await waitForRecorded(proxy, requests: UInt64(4 * perClient))
                 let snapshot = proxy.stats.snapshot()
                 #expect((snapshot["canary"]?.requests ?? 0) == UInt64(counts))
                 #expect((snapshot["stable"]?.requests ?? 0) == UInt64(4 * perClient - counts))
@@ -162,6 +165,7 @@ import Testing
                     #expect(download.body == patternedBuffer(count: 5 << 20))
                     #expect(try await client.send().text == "v1")  // the connection is still good
                 }
+                try await waitForRecorded(proxy, requests: 3, version: "v1")
                 let metrics = try #require(proxy.stats.snapshot()["v1"])
                 #expect(metrics.bytesFromClients == UInt64(4 << 20))
                 #expect(metrics.bytesToClients == UInt64((4 << 20) + (5 << 20) + 2))
@@ -179,6 +183,7 @@ import Testing
                         #expect(response.text == "v1")
                     }
                 }
+                try await waitForRecorded(proxy, requests: 40, version: "v1")
                 let latency = try #require(proxy.stats.delta()["v1"]).latency
                 #expect(latency.count == 40)
                 // Upper bounds are loose: the suite runs in parallel on two shared cores.

@@ -164,3 +164,15 @@ extension Backend {
             weight: weight, state: state)
     }
 }
+
+/// Waits until the proxy has recorded `count` requests (of `version`, or of all versions).
+///
+/// The proxy records a request once it has written the response, which can be a moment after
+/// the client has read it: asserting on statistics right after the last response races.
+func waitForRecorded(_ proxy: ServiceProxy, requests count: UInt64, version: String? = nil) async throws {
+    try await waitUntil("\(count) requests recorded") {
+        let snapshot = proxy.stats.snapshot()
+        let recorded = version.map { snapshot[$0]?.requests ?? 0 } ?? snapshot.values.reduce(0) { $0 + $1.requests }
+        return recorded >= count
+    }
+}
