@@ -201,6 +201,12 @@ public final class AgentService: Sendable {
                         } catch {
                             logger.error("cannot use the renewed certificate", ["error": "\(error)"])
                         }
+                    case .command(let requestID, let command):
+                        var ack = Drover_V1_CommandAck()
+                        ack.commandID = command.id
+                        ack.status = .rejected
+                        ack.reason = "this agent does not execute commands yet"
+                        return try await perform(machine.answerCommand(requestID: requestID, ack))
                     case .renewalFailed(let error):
                         logger.warning("the controller declined the certificate renewal; retrying later", ["error": "\(error)"])
                     case .log(let text):
@@ -248,6 +254,10 @@ public final class AgentService: Sendable {
                     return try await perform(actions)
                 case .shutdown(let reason):
                     return try await perform(machine.shutdown(reason: reason))
+                case .commandUpdate(let message):
+                    return try await perform(machine.commandUpdate(message))
+                case .command:
+                    return true  // controller-side event
                 case .inboundEnded(let error):
                     outcome.ending = .failed(error.map { "connection lost: \($0)" } ?? "the controller closed the connection")
                     return false

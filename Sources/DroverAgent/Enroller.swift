@@ -62,8 +62,8 @@ public struct Enroller: Sendable {
                         case .close(let envelope, let ending):
                             if let envelope { try? await writer.write(envelope) }
                             return ending
-                        case .log, .renewed, .renewalFailed:
-                            break
+                        case .log, .renewed, .renewalFailed, .command:
+                            break  // an enrollment connection carries no commands (the machine refuses them)
                         }
                     }
                     guard let frame = try await iterator.next() else {

@@ -44,6 +44,10 @@ final class AgentConnection {
         case .shutdown(let reason):
             knownCause = reason == HostRegistry.replacedReason ? .replaced : .controllerShutdown
             return try await perform(machine.shutdown(reason: reason, reconnectAfter: services.configuration.reconnectAfter))
+        case .command(let command):
+            return try await perform(machine.sendCommand(command))
+        case .commandUpdate:
+            return true  // agent-side event; never queued on a controller session
         case .inboundEnded(let error):
             machine.connectionClosed()
             if let wireError = error as? WireError {
@@ -89,6 +93,16 @@ final class AgentConnection {
             case .renew(let requestID, let hostID, let request):
                 let result = services.enrollment.renew(request, hostID: hostID, now: UnixTime.nowMillis())
                 if try await !perform(machine.renewalFinished(requestID: requestID, result: result)) { return false }
+            case .commandAck(let ack):
+                if let hostID = establishedHostID { await services.commands.commandAcknowledged(hostID: hostID, ack) }
+            case .commandProgress(let progress):
+                if let hostID = establishedHostID { await services.commands.commandProgress(hostID: hostID, progress) }
+            case .commandResult(let result):
+                if let hostID = establishedHostID { await services.commands.commandResult(hostID: hostID, result) }
+            case .commandFailed(let commandID, let reason):
+                if let hostID = establishedHostID {
+                    await services.commands.commandFailed(hostID: hostID, commandID: commandID, reason: reason)
+                }
             case .peerLost:
                 knownCause = .lost
             case .peerGoodbye(let reason):

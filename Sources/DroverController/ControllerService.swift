@@ -27,6 +27,8 @@ public final class ControllerService: Sendable {
     public let registry: HostRegistry
     /// Where host facts go.
     public let reportSink: any HostReportSink
+    /// Where agents' command answers go: attach the rollout coordinator.
+    public let commands: AgentCommandRouter
     private let services: ControllerServices
     private let tlsContext: TLSContext
     private let stopSignal = ShutdownSignal()
@@ -60,8 +62,11 @@ public final class ControllerService: Sendable {
         self.registry = registry
         let sink = makeReportSink?(store) ?? StoreHostReportSink(store: store)
         self.reportSink = sink
+        let commands = AgentCommandRouter(logger: logger)
+        self.commands = commands
         self.services = ControllerServices(
             configuration: configuration, store: store, denyList: denyList, registry: registry, reportSink: sink,
+            commands: commands,
             enrollment: EnrollmentAuthority(store: store, ca: pki.ca, lifetime: configuration.certificateLifetime, logger: logger),
             logger: logger)
     }
@@ -185,7 +190,8 @@ public final class ControllerService: Sendable {
                     try await writer.write(.oneWay(.error(refusal.payload)))
                     return
                 }
-                guard let connectionID = services.registry.register(address: address, shutdown: connection.requestShutdown) else {
+                guard let connectionID = services.registry.register(
+                    address: address, shutdown: connection.requestShutdown, command: connection.requestCommand) else {
                     try await writer.write(.oneWay(.error(SessionError(.shuttingDown, "controller shutting down").payload)))
                     return
                 }

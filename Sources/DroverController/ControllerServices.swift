@@ -10,6 +10,7 @@ struct ControllerServices: Sendable {
     let denyList: TLSDenyList
     let registry: HostRegistry
     let reportSink: any HostReportSink
+    let commands: AgentCommandRouter
     let enrollment: EnrollmentAuthority
     let logger: DroverLogger
 

@@ -1,3 +1,4 @@
+import DroverWire
 import NIOConcurrencyHelpers
 
 /// The controller's live connections: which hosts have a session, and a way to tell every
@@ -13,6 +14,8 @@ public final class HostRegistry: Sendable {
         public var address: String
         /// Asks the connection to close gracefully with a reason (any thread).
         let shutdown: @Sendable (String) -> Void
+        /// Asks the connection to send a command to its agent (any thread).
+        let command: @Sendable (Drover_V1_Command) -> Void
     }
 
     private struct State {
@@ -34,13 +37,19 @@ public final class HostRegistry: Sendable {
 
     /// Registers a new connection; returns its id, or nil if the controller is shutting down.
     ///
-    /// - Parameter shutdown: asks the connection to close gracefully with a reason.
-    public func register(address: String, shutdown: @escaping @Sendable (String) -> Void) -> UInt64? {
+    /// - Parameters:
+    ///   - shutdown: asks the connection to close gracefully with a reason.
+    ///   - command: asks the connection to send a command to its agent.
+    public func register(
+        address: String,
+        shutdown: @escaping @Sendable (String) -> Void,
+        command: @escaping @Sendable (Drover_V1_Command) -> Void = { _ in }
+    ) -> UInt64? {
         state.withLockedValue { state -> UInt64? in
             guard !state.closing else { return nil }
             let id = state.nextID
             state.nextID += 1
-            state.connections[id] = Entry(connectionID: id, hostID: nil, address: address, shutdown: shutdown)
+            state.connections[id] = Entry(connectionID: id, hostID: nil, address: address, shutdown: shutdown, command: command)
             return id
         }
     }
@@ -80,6 +89,16 @@ public final class HostRegistry: Sendable {
         return !entries.isEmpty
     }
 
+    /// Queues `command` on the established session of `hostID`.
+    ///
+    /// - Returns: whether the host has a session (delivery is not confirmed: the agent's ack is).
+    public func send(_ command: Drover_V1_Command, to hostID: String) -> Bool {
+        let entry = state.withLockedValue { state in state.connections.values.first { $0.hostID == hostID } }
+        guard let entry else { return false }
+        entry.command(command)
+        return true
+    }
+
     /// Refuses new connections and tells every open one to close with `reason`.
     public func closeAll(reason: String) {
         let entries = state.withLockedValue { state -> [Entry] in
@@ -89,3 +108,5 @@ public final class HostRegistry: Sendable {
         for entry in entries { entry.shutdown(reason) }
     }
 }
+
+extension HostRegistry: CommandDispatcher {}

@@ -37,6 +37,8 @@ public struct ClientSessionStateMachine: Sendable {
         case renewed(Drover_V1_EnrollResponse)
         /// The controller declined a renewal (non-fatal); try again later.
         case renewalFailed(SessionError)
+        /// The controller sent a command (§7.3): answer it with ``answerCommand(requestID:_:)`` at once.
+        case command(requestID: UInt32, Drover_V1_Command)
         /// Worth a log line, nothing else.
         case log(String)
     }
@@ -117,13 +119,8 @@ public struct ClientSessionStateMachine: Sendable {
                 }
             case .response(let id, let message):
                 actions.append(.log("unexpected \(message.messageType) response to request \(id)"))
-            case .request(let id, .command(let command)):
-                correlator.respond(to: id)
-                var ack = Drover_V1_CommandAck()
-                ack.commandID = command.id
-                ack.status = .rejected
-                ack.reason = "this agent does not execute commands yet"
-                actions.append(.send(.response(.commandAck(ack), to: id)))
+            case .request(let id, .command(let command)) where isAgent:
+                actions.append(.command(requestID: id, command))
             case .request(let id, let message):
                 correlator.respond(to: id)
                 let error = SessionError(
@@ -188,6 +185,29 @@ public struct ClientSessionStateMachine: Sendable {
         report.sequence = sequence + 1
         phase = .established(correlator, tracker, reportSequence: sequence + 1)
         return [.send(.oneWay(.hostReport(report)))]
+    }
+
+    /// Answers the controller's command request `requestID` with `ack` (§7.3).
+    public mutating func answerCommand(requestID: UInt32, _ ack: Drover_V1_CommandAck) -> [Action] {
+        guard case .established(var correlator, let tracker, let sequence) = phase else { return [] }
+        correlator.respond(to: requestID)
+        phase = .established(correlator, tracker, reportSequence: sequence)
+        return [.send(.response(.commandAck(ack), to: requestID))]
+    }
+
+    /// Sends a command's progress or result (one-way, §7.3) if the session is established;
+    /// otherwise nothing (results are re-sent after the next `WELCOME`).
+    public mutating func commandUpdate(_ message: DroverMessage) -> [Action] {
+        guard case .established = phase, case .agent = kind else { return [] }
+        switch message {
+        case .commandProgress, .commandResult: return [.send(.oneWay(message))]
+        default: return [.log("not a command update: \(message.messageType)")]
+        }
+    }
+
+    private var isAgent: Bool {
+        if case .agent = kind { return true }
+        return false
     }
 
     /// Whether a renewal request is waiting for its answer.

@@ -32,6 +32,14 @@ public struct ServerSessionStateMachine: Sendable {
         case peerLost
         /// The agent closed gracefully with this reason (a ``close(_:reason:)`` follows).
         case peerGoodbye(reason: String)
+        /// The agent answered a command sent with ``sendCommand(_:)``.
+        case commandAck(Drover_V1_CommandAck)
+        /// The agent reported progress of a running command.
+        case commandProgress(Drover_V1_CommandProgress)
+        /// The agent reported how a command ended.
+        case commandResult(Drover_V1_CommandResult)
+        /// A command could not be delivered or was answered with an `Error`; it may be re-sent.
+        case commandFailed(commandID: String, reason: String)
         /// Worth a log line, nothing else.
         case log(String)
     }
@@ -53,6 +61,8 @@ public struct ServerSessionStateMachine: Sendable {
     public let policy: ServerHelloPolicy
     private let openedAt: ContinuousClock.Instant
     private var phase: Phase = .awaitingHello
+    /// Our outstanding `COMMAND` requests: request id -> command id.
+    private var pendingCommands: [UInt32: String] = [:]
 
     /// A connection that completed its TLS handshake at `openedAt` and awaits `Hello`.
     public init(kind: Kind, policy: ServerHelloPolicy, openedAt: ContinuousClock.Instant) {
@@ -84,8 +94,8 @@ public struct ServerSessionStateMachine: Sendable {
                 return handleRequest(id: id, message, correlator: &correlator, monitor: &monitor, now: now, nowUnixMs: nowUnixMs)
             case .oneWay(let message):
                 return handleOneWay(message)
-            case .response(let id, _):
-                return [.log("response to request \(id) ignored: the controller sends no requests yet")]
+            case .response(let id, let message):
+                return handleResponse(id: id, message)
             case .reply(let envelope):
                 return [.send(envelope)]
             case .fail(let envelope, let error):
@@ -175,6 +185,24 @@ public struct ServerSessionStateMachine: Sendable {
         phase = .closed
     }
 
+    /// Sends `command` to the agent as a request (§7.3); the answer comes back as
+    /// ``Action/commandAck(_:)``, or ``Action/commandFailed(commandID:reason:)`` when it cannot
+    /// be delivered (no established agent session, `max_in_flight` reached, `Error` answer).
+    public mutating func sendCommand(_ command: Drover_V1_Command) -> [Action] {
+        guard case .established(var correlator, let monitor) = phase, case .agent = kind else {
+            return [.commandFailed(commandID: command.id, reason: "the agent session is not established")]
+        }
+        guard let id = correlator.startRequest() else {
+            return [.commandFailed(commandID: command.id, reason: "too many requests in flight to the agent")]
+        }
+        phase = .established(correlator, monitor)
+        pendingCommands[id] = command.id
+        return [.send(.request(.command(command), id: id))]
+    }
+
+    /// Command ids sent and not yet answered.
+    public var unansweredCommands: [String] { pendingCommands.values.sorted() }
+
     // MARK: - Opening exchange
 
     private mutating func receiveHello(_ frame: Frame, now: ContinuousClock.Instant) -> [Action] {
@@ -256,10 +284,28 @@ public struct ServerSessionStateMachine: Sendable {
         }
     }
 
+    private mutating func handleResponse(id: UInt32, _ message: DroverMessage) -> [Action] {
+        guard let commandID = pendingCommands.removeValue(forKey: id) else {
+            return [.log("response \(message.messageType) to request \(id) ignored: not a command of ours")]
+        }
+        switch message {
+        case .commandAck(let ack):
+            return [.commandAck(ack)]
+        case .error(let error):
+            return [.commandFailed(commandID: commandID, reason: "agent answered \(SessionError(received: error))")]
+        default:
+            return [.commandFailed(commandID: commandID, reason: "agent answered \(message.messageType) instead of COMMAND_ACK")]
+        }
+    }
+
     private mutating func handleOneWay(_ message: DroverMessage) -> [Action] {
         switch (kind, message) {
         case (.agent, .hostReport(let report)):
             return [.hostReport(report)]
+        case (.agent, .commandProgress(let progress)):
+            return [.commandProgress(progress)]
+        case (.agent, .commandResult(let result)):
+            return [.commandResult(result)]
         case (_, .goodbye(let goodbye)):
             phase = .closed
             return [.peerGoodbye(reason: goodbye.reason), .close(nil, reason: "agent said goodbye: \(goodbye.reason)")]

@@ -48,6 +48,11 @@ public struct SessionConnection: Sendable {
         pipeline.fireUserInboundEventTriggered(SessionInputHandler.ShutdownRequest(reason: reason))
     }
 
+    /// Asks the session to send `command` to its agent; safe from any thread.
+    public func requestCommand(_ command: Drover_V1_Command) {
+        pipeline.fireUserInboundEventTriggered(SessionInputHandler.CommandRequest(command: command))
+    }
+
     /// Closes a connection that will not be used (failed handshake, refused peer).
     public func discard() async {
         try? await channel.executeThenClose { _, outbound in

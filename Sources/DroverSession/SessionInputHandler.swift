@@ -1,7 +1,7 @@
 import DroverWire
 import NIOCore
 
-/// Merges a connection's inputs — decoded frames, the clock, shutdown requests — into one
+/// Merges a connection's inputs — decoded frames, the clock, shutdown and command requests — into one
 /// stream of ``SessionEvent``s on the channel's event loop, so the session task reads a single
 /// `NIOAsyncChannel` and nothing else.
 ///
@@ -42,6 +42,16 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
         public init(reason: String) { self.reason = reason }
     }
 
+    /// Asks the session to send a command to its agent: `fireUserInboundEventTriggered(CommandRequest(…))`
+    /// from any thread; it arrives in the session's stream as ``SessionEvent/command(_:)``.
+    public struct CommandRequest: Sendable {
+        /// The command to send.
+        public var command: Drover_V1_Command
+
+        /// A request to send `command`.
+        public init(command: Drover_V1_Command) { self.command = command }
+    }
+
     private let policy: TickPolicy
     private var openedAt = NIODeadline.now()
     private var lastInboundAt = NIODeadline.now()
@@ -77,6 +87,11 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let request = event as? ShutdownRequest {
             context.fireChannelRead(wrapInboundOut(.shutdown(reason: request.reason)))
+            context.fireChannelReadComplete()
+            return
+        }
+        if let request = event as? CommandRequest {
+            context.fireChannelRead(wrapInboundOut(.command(request.command)))
             context.fireChannelReadComplete()
             return
         }

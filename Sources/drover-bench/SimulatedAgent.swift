@@ -125,6 +125,12 @@ struct SimulatedAgent: Sendable {
                         if let envelope { try? await writer.write(envelope) }
                         ending = end
                         return false
+                    case .command(let requestID, let command):
+                        var ack = Drover_V1_CommandAck()
+                        ack.commandID = command.id
+                        ack.status = .rejected
+                        ack.reason = "the fleet benchmark's simulated agents run no services"
+                        if try await !perform(machine.answerCommand(requestID: requestID, ack)) { return false }
                     case .renewed, .renewalFailed, .log:
                         break
                     }
@@ -146,6 +152,8 @@ struct SimulatedAgent: Sendable {
                     return try await perform(machine.tick(now: .now, nowUnixMs: UnixTime.nowMillis()))
                 case .shutdown(let reason):
                     return try await perform(machine.shutdown(reason: reason))
+                case .command, .commandUpdate:
+                    return true
                 case .inboundEnded(let error):
                     ending = .failed(error.map { "connection lost: \($0)" } ?? "the controller closed the connection")
                     return false

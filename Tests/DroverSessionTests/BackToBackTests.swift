@@ -25,11 +25,26 @@ import Testing
         var reportsDelivered: [UInt64] = []
         var compressedFrames = 0
 
+        var commandAnswers: [String] = []
         func toController(_ actions: [ClientSessionStateMachine.Action], at now: ContinuousClock.Instant) throws {
-            for case .send(let envelope) in actions {
-                let frame = try transmit(envelope, compress: compress)
-                if frame.flags.contains(.compressed) { compressedFrames += 1 }
-                try toAgent(controller.receive(frame, now: now, nowUnixMs: 0), at: now)
+            for action in actions {
+                switch action {
+                case .send(let envelope):
+                    let frame = try transmit(envelope, compress: compress)
+                    if frame.flags.contains(.compressed) { compressedFrames += 1 }
+                    try toAgent(controller.receive(frame, now: now, nowUnixMs: 0), at: now)
+                case .command(let requestID, let command):
+                    var ack = Drover_V1_CommandAck()
+                    ack.commandID = command.id
+                    ack.status = .accepted
+                    try toController(agent.answerCommand(requestID: requestID, ack), at: now)
+                    var result = Drover_V1_CommandResult()
+                    result.commandID = command.id
+                    result.outcome = .succeeded
+                    try toController(agent.commandUpdate(.commandResult(result)), at: now)
+                default:
+                    break
+                }
             }
         }
         func toAgent(_ actions: [ServerSessionStateMachine.Action], at now: ContinuousClock.Instant) throws {
@@ -45,7 +60,13 @@ import Testing
                     reportsDelivered.append(report.sequence)
                 case .close(_, let reason):
                     Issue.record("controller closed: \(reason)")
-                case .enroll, .renew, .log, .peerLost, .peerGoodbye:
+                case .commandAck(let ack):
+                    commandAnswers.append("ack \(ack.commandID)")
+                case .commandResult(let result):
+                    commandAnswers.append("result \(result.commandID)")
+                case .commandFailed(let id, let reason):
+                    Issue.record("command \(id) failed: \(reason)")
+                case .enroll, .renew, .log, .peerLost, .peerGoodbye, .commandProgress:
                     break
                 }
             }
@@ -68,9 +89,15 @@ import Testing
             let now = start + .seconds(second)
             try toController(agent.tick(now: now, nowUnixMs: Int64(second) * 1000), at: now)
             if second % 5 == 0 { try toController(agent.report(bigReport), at: now) }
+            if second % 600 == 0 {
+                var command = Drover_V1_Command()
+                command.id = "cmd-\(second)"
+                try toAgent(controller.sendCommand(command), at: now)
+            }
             try toAgent(controller.tick(now: now), at: now)
         }
         #expect(reportsDelivered == Array(1...720))
+        #expect(commandAnswers == (1...6).flatMap { ["ack cmd-\($0 * 600)", "result cmd-\($0 * 600)"] })
         #expect(compressedFrames == 720)  // large reports cross the threshold and zlib was negotiated
         #expect(!controller.isClosed && agent.isEstablished)
     }

@@ -164,19 +164,45 @@ import Testing
         #expect(reason.contains("heartbeats"))
     }
 
-    @Test func goodbyeCarriesTheReconnectDelayAndCommandsAreRejectedHonestly() {
+    @Test func commandsAreHandedOverAndAnsweredAsResponses() {
         var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
         _ = machine.start(now: start)
         _ = machine.receive(welcome(), now: start)
         var command = Drover_V1_Command()
         command.id = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
-        let ack = sent(machine.receive(frame(.request(.command(command), id: 2)), now: start))
-        guard case .commandAck(let answer) = ack.first?.message else {
+        let actions = machine.receive(frame(.request(.command(command), id: 2)), now: start)
+        guard case .command(let requestID, let received) = actions.first else {
+            Issue.record("expected the command to be handed over, got \(actions)")
+            return
+        }
+        #expect(requestID == 2 && received.id == command.id)
+        var ack = Drover_V1_CommandAck()
+        ack.commandID = command.id
+        ack.status = .accepted
+        let answer = sent(machine.answerCommand(requestID: requestID, ack))
+        #expect(answer.first?.requestID == 2 && answer.first?.isResponse == true)
+        guard case .commandAck(let echoed) = answer.first?.message else {
             Issue.record("expected an ack")
             return
         }
-        #expect(ack.first?.requestID == 2 && ack.first?.isResponse == true)
-        #expect(answer.status == .rejected && answer.commandID == command.id)
+        #expect(echoed.status == .accepted)
+
+        var result = Drover_V1_CommandResult()
+        result.commandID = command.id
+        result.outcome = .succeeded
+        let update = sent(machine.commandUpdate(.commandResult(result)))
+        #expect(update.first?.requestID == 0 && update.first?.isResponse == false)
+        guard case .commandResult = update.first?.message else {
+            Issue.record("expected the result to be sent one-way")
+            return
+        }
+        #expect(machine.commandUpdate(.heartbeat(Drover_V1_Heartbeat())).allSatisfy { if case .send = $0 { false } else { true } })
+    }
+
+    @Test func goodbyeCarriesTheReconnectDelay() {
+        var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
+        _ = machine.start(now: start)
+        _ = machine.receive(welcome(), now: start)
 
         var goodbye = Drover_V1_Goodbye()
         goodbye.reason = "controller restarting"

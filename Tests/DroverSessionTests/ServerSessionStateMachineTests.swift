@@ -114,6 +114,79 @@ import Testing
         #expect(!machine.isClosed)
     }
 
+    @Test func commandsGoOutAsEvenRequestsAndTheirAnswersComeBack() {
+        var machine = established()
+        var command = Drover_V1_Command()
+        command.id = "cmd-1"
+        command.kind = .swap
+        guard case .send(let request) = machine.sendCommand(command).first else {
+            Issue.record("expected the command to be sent")
+            return
+        }
+        #expect(!request.isResponse && request.requestID % 2 == 0 && request.requestID != 0)
+        #expect(machine.unansweredCommands == ["cmd-1"])
+
+        var ack = Drover_V1_CommandAck()
+        ack.commandID = "cmd-1"
+        ack.status = .accepted
+        guard case .commandAck(let answer) = machine.receive(
+            frame(.response(.commandAck(ack), to: request.requestID)), now: start, nowUnixMs: 0
+        ).first else {
+            Issue.record("expected the ack")
+            return
+        }
+        #expect(answer.status == .accepted && machine.unansweredCommands.isEmpty)
+
+        var progress = Drover_V1_CommandProgress()
+        progress.commandID = "cmd-1"
+        progress.step = "health-check"
+        guard case .commandProgress(let step) = machine.receive(frame(.oneWay(.commandProgress(progress))), now: start, nowUnixMs: 0).first else {
+            Issue.record("expected the progress")
+            return
+        }
+        #expect(step.step == "health-check")
+        var result = Drover_V1_CommandResult()
+        result.commandID = "cmd-1"
+        result.outcome = .failed
+        guard case .commandResult(let outcome) = machine.receive(frame(.oneWay(.commandResult(result))), now: start, nowUnixMs: 0).first else {
+            Issue.record("expected the result")
+            return
+        }
+        #expect(outcome.outcome == .failed)
+
+        // An Error answer fails the command (it may be re-sent); the connection stays open.
+        command.id = "cmd-2"
+        guard case .send(let second) = machine.sendCommand(command).first else {
+            Issue.record("expected the second command to be sent")
+            return
+        }
+        #expect(second.requestID != request.requestID)
+        let error = SessionError(.internal, "disk full")
+        guard case .commandFailed(let failedID, let reason) = machine.receive(
+            frame(.response(.error(error.payload), to: second.requestID)), now: start, nowUnixMs: 0
+        ).first else {
+            Issue.record("expected the command to fail")
+            return
+        }
+        #expect(failedID == "cmd-2" && reason.contains("disk full") && !machine.isClosed)
+    }
+
+    @Test func commandsCannotBeSentBeforeTheSessionIsEstablished() {
+        var machine = ServerSessionStateMachine(kind: .agent(hostID: "h-abc"), policy: policy, openedAt: start)
+        var command = Drover_V1_Command()
+        command.id = "early"
+        guard case .commandFailed(let id, _) = machine.sendCommand(command).first else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(id == "early")
+        var enrollment = established(.enrollment)
+        guard case .commandFailed = enrollment.sendCommand(command).first else {
+            Issue.record("enrollment connections carry no commands")
+            return
+        }
+    }
+
     @Test func clientsThatStallAreClosed() {
         var silent = ServerSessionStateMachine(kind: .enrollment, policy: policy, openedAt: start)
         #expect(silent.tick(now: start + .seconds(9)).isEmpty)

@@ -1,5 +1,6 @@
 import Foundation
 import DroverWire
+import SwiftProtobuf
 
 /// Realistic sample messages shared by the vectors and the tests.
 enum Fixtures {
@@ -163,6 +164,18 @@ enum Fixtures {
         m.percent = 60
         m.message = "2 of 2 checks passing"
         m.unixMs = 1_767_225_610_000
+        return m
+    }
+
+    static var swapCommand: Drover_V1_Command {
+        var m = Drover_V1_Command()
+        m.id = "6fa459ea-ee8a-4ca4-894e-db77e160355e"
+        m.kind = .swap
+        m.deadlineUnixMs = 1_767_226_200_000
+        m.attempt = 1
+        var deterministic = BinaryEncodingOptions()
+        deterministic.useDeterministicOrdering = true
+        m.payload = (try? PayloadVectors.catalog()[0].message.serializedData(options: deterministic)) ?? Data()
         return m
     }
 

@@ -90,6 +90,10 @@ enum VectorCatalog {
                 "Controller pushes COMMAND (kind NOOP) as request id 2 (even: controller-initiated), attempt 1, opaque payload 010203.",
                 .request(.command(Fixtures.command), id: 2)),
             try valid(
+                "command_swap_request",
+                "Controller pushes COMMAND kind SWAP as request id 6: the payload is the SwapPayload of payloads.json's swap_docker_http_probe.",
+                .request(.command(Fixtures.swapCommand), id: 6)),
+            try valid(
                 "command_ack_response",
                 "Agent acknowledges command request 2: COMMAND_ACK ACCEPTED with RESPONSE flag.",
                 .response(.commandAck(Fixtures.commandAck), to: 2)),

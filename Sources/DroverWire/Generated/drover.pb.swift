@@ -180,8 +180,8 @@ public nonisolated enum Drover_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseItera
 
 }
 
-/// What a Command asks the agent to do. The payload format of each kind is defined
-/// later; for now Command.payload is opaque.
+/// What a Command asks the agent to do. Command.payload holds the kind's payload message,
+/// serialized: SwapPayload for SWAP and ROLLBACK, ConfirmPayload for CONFIRM, nothing for NOOP.
 public nonisolated enum Drover_V1_CommandKind: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -203,6 +203,9 @@ public nonisolated enum Drover_V1_CommandKind: SwiftProtobuf.Enum, Swift.CaseIte
 
   /// report what runs on the host
   case reportState // = 6
+
+  /// a rollout ended: the service's current version is known good on this host
+  case confirm // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -218,6 +221,7 @@ public nonisolated enum Drover_V1_CommandKind: SwiftProtobuf.Enum, Swift.CaseIte
     case 4: self = .rollback
     case 5: self = .setWeights
     case 6: self = .reportState
+    case 7: self = .confirm
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -231,6 +235,7 @@ public nonisolated enum Drover_V1_CommandKind: SwiftProtobuf.Enum, Swift.CaseIte
     case .rollback: return 4
     case .setWeights: return 5
     case .reportState: return 6
+    case .confirm: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -244,6 +249,50 @@ public nonisolated enum Drover_V1_CommandKind: SwiftProtobuf.Enum, Swift.CaseIte
     .rollback,
     .setWeights,
     .reportState,
+    .confirm,
+  ]
+
+}
+
+/// Which engine runs a service's instances on the agent.
+public nonisolated enum Drover_V1_Engine: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Docker Engine API over a unix socket (Docker or Podman)
+  case docker // = 1
+
+  /// a supervised child process
+  case process // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .docker
+    case 2: self = .process
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .docker: return 1
+    case .process: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Drover_V1_Engine] = [
+    .unspecified,
+    .docker,
+    .process,
   ]
 
 }
@@ -494,11 +543,46 @@ public nonisolated struct Drover_V1_HostReport: @unchecked Sendable {
     set {_uniqueStorage()._net = newValue}
   }
 
+  /// one per service the agent runs (empty before the first deploy)
+  public var services: [Drover_V1_ServiceStatus] {
+    get {_storage._services}
+    set {_uniqueStorage()._services = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// What one service runs on the reporting host.
+public nonisolated struct Drover_V1_ServiceStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// service name
+  public var service: String = String()
+
+  /// version serving traffic through the proxy
+  public var version: String = String()
+
+  /// version kept stopped for a fast rollback; empty if none
+  public var previousVersion: String = String()
+
+  /// instances of `version`
+  public var instances: UInt32 = 0
+
+  /// the proxy's port
+  public var publicPort: UInt32 = 0
+
+  /// version of a swap in progress; empty if none
+  public var swappingTo: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// CPU usage over HostReport.interval_ms, in basis points of all cores (0..10000).
@@ -653,7 +737,7 @@ public nonisolated struct Drover_V1_Command: Sendable {
   /// 1 for the first delivery, incremented on each re-delivery (informational)
   public var attempt: UInt32 = 0
 
-  /// kind-specific arguments; opaque in version 1
+  /// kind-specific arguments: the serialized payload message of `kind` (see CommandKind)
   public var payload: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -846,6 +930,235 @@ public nonisolated struct Drover_V1_CommandResult: Sendable {
   public init() {}
 }
 
+/// How the agent decides an instance is healthy.
+public nonisolated struct Drover_V1_HealthProbe: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var probe: Drover_V1_HealthProbe.OneOf_Probe? = nil
+
+  public var http: Drover_V1_HttpProbe {
+    get {
+      if case .http(let v)? = probe {return v}
+      return Drover_V1_HttpProbe()
+    }
+    set {probe = .http(newValue)}
+  }
+
+  public var tcp: Drover_V1_TcpProbe {
+    get {
+      if case .tcp(let v)? = probe {return v}
+      return Drover_V1_TcpProbe()
+    }
+    set {probe = .tcp(newValue)}
+  }
+
+  public var exec: Drover_V1_ExecProbe {
+    get {
+      if case .exec(let v)? = probe {return v}
+      return Drover_V1_ExecProbe()
+    }
+    set {probe = .exec(newValue)}
+  }
+
+  /// time between checks
+  public var intervalMs: UInt32 = 0
+
+  /// one check fails after this long
+  public var timeoutMs: UInt32 = 0
+
+  /// consecutive passes to become healthy (>= 1)
+  public var healthyThreshold: UInt32 = 0
+
+  /// consecutive failures to become unhealthy (>= 1)
+  public var unhealthyThreshold: UInt32 = 0
+
+  /// failures during this time after start do not count
+  public var startPeriodMs: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Probe: Equatable, Sendable {
+    case http(Drover_V1_HttpProbe)
+    case tcp(Drover_V1_TcpProbe)
+    case exec(Drover_V1_ExecProbe)
+
+  }
+
+  public init() {}
+}
+
+/// GET `path` on the instance's port; healthy when the status equals `status`.
+public nonisolated struct Drover_V1_HttpProbe: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// e.g. "/health"
+  public var path: String = String()
+
+  /// e.g. 200
+  public var status: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Healthy when a TCP connection to the instance's port opens.
+public nonisolated struct Drover_V1_TcpProbe: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Healthy when the command, run inside the instance, exits 0.
+public nonisolated struct Drover_V1_ExecProbe: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var command: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Payload of COMMAND_KIND_SWAP (revert = false) and COMMAND_KIND_ROLLBACK (revert = true):
+/// make `version` of `service` serve the host's public port. The agent starts the new
+/// instances on free local ports, health-checks them, shifts the proxy's traffic to them,
+/// drains the old ones (up to drain_timeout_ms) and stops them (stop_grace_ms), keeping the
+/// previous version stopped for a fast rollback. A revert reuses that kept instance when its
+/// version matches and needs one passing check.
+public nonisolated struct Drover_V1_SwapPayload: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the rollout this swap belongs to (informational)
+  public var rolloutID: String {
+    get {_storage._rolloutID}
+    set {_uniqueStorage()._rolloutID = newValue}
+  }
+
+  /// service name, a DNS label
+  public var service: String {
+    get {_storage._service}
+    set {_uniqueStorage()._service = newValue}
+  }
+
+  /// the version to run
+  public var version: String {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
+
+  /// which engine runs it
+  public var engine: Drover_V1_Engine {
+    get {_storage._engine}
+    set {_uniqueStorage()._engine = newValue}
+  }
+
+  /// container image (docker)
+  public var image: String {
+    get {_storage._image}
+    set {_uniqueStorage()._image = newValue}
+  }
+
+  /// process command (process), or the image's command override
+  public var command: [String] {
+    get {_storage._command}
+    set {_uniqueStorage()._command = newValue}
+  }
+
+  /// environment of every instance
+  public var env: Dictionary<String,String> {
+    get {_storage._env}
+    set {_uniqueStorage()._env = newValue}
+  }
+
+  /// port the instance listens on (given to it as PORT)
+  public var containerPort: UInt32 {
+    get {_storage._containerPort}
+    set {_uniqueStorage()._containerPort = newValue}
+  }
+
+  /// port the host's proxy serves the service on
+  public var publicPort: UInt32 {
+    get {_storage._publicPort}
+    set {_uniqueStorage()._publicPort = newValue}
+  }
+
+  /// instances on this host (>= 1)
+  public var instances: UInt32 {
+    get {_storage._instances}
+    set {_uniqueStorage()._instances = newValue}
+  }
+
+  /// health check of each new instance
+  public var health: Drover_V1_HealthProbe {
+    get {_storage._health ?? Drover_V1_HealthProbe()}
+    set {_uniqueStorage()._health = newValue}
+  }
+  /// Returns true if `health` has been explicitly set.
+  public var hasHealth: Bool {_storage._health != nil}
+  /// Clears the value of `health`. Subsequent reads from it will return its default value.
+  public mutating func clearHealth() {_uniqueStorage()._health = nil}
+
+  /// the swap fails if the new instances are not healthy by then
+  public var healthyDeadlineMs: UInt32 {
+    get {_storage._healthyDeadlineMs}
+    set {_uniqueStorage()._healthyDeadlineMs = newValue}
+  }
+
+  /// longest wait for in-flight requests of the old instances
+  public var drainTimeoutMs: UInt32 {
+    get {_storage._drainTimeoutMs}
+    set {_uniqueStorage()._drainTimeoutMs = newValue}
+  }
+
+  /// SIGTERM to SIGKILL
+  public var stopGraceMs: UInt32 {
+    get {_storage._stopGraceMs}
+    set {_uniqueStorage()._stopGraceMs = newValue}
+  }
+
+  /// part of a rollback: skip waits, reuse the kept instance
+  public var revert: Bool {
+    get {_storage._revert}
+    set {_uniqueStorage()._revert = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Payload of COMMAND_KIND_CONFIRM: the rollout that put `version` on this host is over;
+/// the agent records it as the service's known-good version (the one it returns to on its own
+/// if it loses the controller in the middle of a later rollout).
+public nonisolated struct Drover_V1_ConfirmPayload: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var service: String = String()
+
+  public var version: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "drover.v1"
@@ -855,7 +1168,11 @@ nonisolated extension Drover_V1_ErrorCode: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Drover_V1_CommandKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0COMMAND_KIND_UNSPECIFIED\0\u{1}COMMAND_KIND_NOOP\0\u{1}COMMAND_KIND_SWAP\0\u{1}COMMAND_KIND_STOP\0\u{1}COMMAND_KIND_ROLLBACK\0\u{1}COMMAND_KIND_SET_WEIGHTS\0\u{1}COMMAND_KIND_REPORT_STATE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0COMMAND_KIND_UNSPECIFIED\0\u{1}COMMAND_KIND_NOOP\0\u{1}COMMAND_KIND_SWAP\0\u{1}COMMAND_KIND_STOP\0\u{1}COMMAND_KIND_ROLLBACK\0\u{1}COMMAND_KIND_SET_WEIGHTS\0\u{1}COMMAND_KIND_REPORT_STATE\0\u{1}COMMAND_KIND_CONFIRM\0")
+}
+
+nonisolated extension Drover_V1_Engine: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ENGINE_UNSPECIFIED\0\u{1}ENGINE_DOCKER\0\u{1}ENGINE_PROCESS\0")
 }
 
 nonisolated extension Drover_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1195,7 +1512,7 @@ nonisolated extension Drover_V1_EnrollResponse: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Drover_V1_HostReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HostReport"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}collected_unix_ms\0\u{3}interval_ms\0\u{1}cpu\0\u{1}memory\0\u{1}disks\0\u{1}load\0\u{3}uptime_seconds\0\u{1}net\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}collected_unix_ms\0\u{3}interval_ms\0\u{1}cpu\0\u{1}memory\0\u{1}disks\0\u{1}load\0\u{3}uptime_seconds\0\u{1}net\0\u{1}services\0")
 
   fileprivate class _StorageClass {
     var _sequence: UInt64 = 0
@@ -1207,6 +1524,7 @@ nonisolated extension Drover_V1_HostReport: SwiftProtobuf.Message, SwiftProtobuf
     var _load: Drover_V1_LoadAverage? = nil
     var _uptimeSeconds: UInt64 = 0
     var _net: [Drover_V1_NetInterface] = []
+    var _services: [Drover_V1_ServiceStatus] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1226,6 +1544,7 @@ nonisolated extension Drover_V1_HostReport: SwiftProtobuf.Message, SwiftProtobuf
       _load = source._load
       _uptimeSeconds = source._uptimeSeconds
       _net = source._net
+      _services = source._services
     }
   }
 
@@ -1253,6 +1572,7 @@ nonisolated extension Drover_V1_HostReport: SwiftProtobuf.Message, SwiftProtobuf
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._load) }()
         case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._uptimeSeconds) }()
         case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._net) }()
+        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._services) }()
         default: break
         }
       }
@@ -1292,6 +1612,9 @@ nonisolated extension Drover_V1_HostReport: SwiftProtobuf.Message, SwiftProtobuf
       if !_storage._net.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._net, fieldNumber: 9)
       }
+      if !_storage._services.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._services, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1310,10 +1633,66 @@ nonisolated extension Drover_V1_HostReport: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._load != rhs_storage._load {return false}
         if _storage._uptimeSeconds != rhs_storage._uptimeSeconds {return false}
         if _storage._net != rhs_storage._net {return false}
+        if _storage._services != rhs_storage._services {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_ServiceStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ServiceStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}service\0\u{1}version\0\u{3}previous_version\0\u{1}instances\0\u{3}public_port\0\u{3}swapping_to\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.service) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.previousVersion) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.instances) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.publicPort) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.swappingTo) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.service.isEmpty {
+      try visitor.visitSingularStringField(value: self.service, fieldNumber: 1)
+    }
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 2)
+    }
+    if !self.previousVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.previousVersion, fieldNumber: 3)
+    }
+    if self.instances != 0 {
+      try visitor.visitSingularUInt32Field(value: self.instances, fieldNumber: 4)
+    }
+    if self.publicPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.publicPort, fieldNumber: 5)
+    }
+    if !self.swappingTo.isEmpty {
+      try visitor.visitSingularStringField(value: self.swappingTo, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_ServiceStatus, rhs: Drover_V1_ServiceStatus) -> Bool {
+    if lhs.service != rhs.service {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.previousVersion != rhs.previousVersion {return false}
+    if lhs.instances != rhs.instances {return false}
+    if lhs.publicPort != rhs.publicPort {return false}
+    if lhs.swappingTo != rhs.swappingTo {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1784,4 +2163,400 @@ nonisolated extension Drover_V1_CommandResult: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Drover_V1_CommandResult.Outcome: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OUTCOME_UNSPECIFIED\0\u{1}OUTCOME_SUCCEEDED\0\u{1}OUTCOME_FAILED\0\u{1}OUTCOME_TIMED_OUT\0\u{1}OUTCOME_CANCELLED\0")
+}
+
+nonisolated extension Drover_V1_HealthProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HealthProbe"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}http\0\u{1}tcp\0\u{1}exec\0\u{3}interval_ms\0\u{3}timeout_ms\0\u{3}healthy_threshold\0\u{3}unhealthy_threshold\0\u{3}start_period_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Drover_V1_HttpProbe?
+        var hadOneofValue = false
+        if let current = self.probe {
+          hadOneofValue = true
+          if case .http(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.probe = .http(v)
+        }
+      }()
+      case 2: try {
+        var v: Drover_V1_TcpProbe?
+        var hadOneofValue = false
+        if let current = self.probe {
+          hadOneofValue = true
+          if case .tcp(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.probe = .tcp(v)
+        }
+      }()
+      case 3: try {
+        var v: Drover_V1_ExecProbe?
+        var hadOneofValue = false
+        if let current = self.probe {
+          hadOneofValue = true
+          if case .exec(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.probe = .exec(v)
+        }
+      }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.intervalMs) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.timeoutMs) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.healthyThreshold) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.unhealthyThreshold) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.startPeriodMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.probe {
+    case .http?: try {
+      guard case .http(let v)? = self.probe else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .tcp?: try {
+      guard case .tcp(let v)? = self.probe else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .exec?: try {
+      guard case .exec(let v)? = self.probe else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case nil: break
+    }
+    if self.intervalMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.intervalMs, fieldNumber: 4)
+    }
+    if self.timeoutMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.timeoutMs, fieldNumber: 5)
+    }
+    if self.healthyThreshold != 0 {
+      try visitor.visitSingularUInt32Field(value: self.healthyThreshold, fieldNumber: 6)
+    }
+    if self.unhealthyThreshold != 0 {
+      try visitor.visitSingularUInt32Field(value: self.unhealthyThreshold, fieldNumber: 7)
+    }
+    if self.startPeriodMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.startPeriodMs, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_HealthProbe, rhs: Drover_V1_HealthProbe) -> Bool {
+    if lhs.probe != rhs.probe {return false}
+    if lhs.intervalMs != rhs.intervalMs {return false}
+    if lhs.timeoutMs != rhs.timeoutMs {return false}
+    if lhs.healthyThreshold != rhs.healthyThreshold {return false}
+    if lhs.unhealthyThreshold != rhs.unhealthyThreshold {return false}
+    if lhs.startPeriodMs != rhs.startPeriodMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HttpProbe"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}status\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.status) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 1)
+    }
+    if self.status != 0 {
+      try visitor.visitSingularUInt32Field(value: self.status, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_HttpProbe, rhs: Drover_V1_HttpProbe) -> Bool {
+    if lhs.path != rhs.path {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_TcpProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TcpProbe"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_TcpProbe, rhs: Drover_V1_TcpProbe) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_ExecProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExecProbe"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}command\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.command) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.command.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.command, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_ExecProbe, rhs: Drover_V1_ExecProbe) -> Bool {
+    if lhs.command != rhs.command {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SwapPayload"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rollout_id\0\u{1}service\0\u{1}version\0\u{1}engine\0\u{1}image\0\u{1}command\0\u{1}env\0\u{3}container_port\0\u{3}public_port\0\u{1}instances\0\u{1}health\0\u{3}healthy_deadline_ms\0\u{3}drain_timeout_ms\0\u{3}stop_grace_ms\0\u{1}revert\0")
+
+  fileprivate class _StorageClass {
+    var _rolloutID: String = String()
+    var _service: String = String()
+    var _version: String = String()
+    var _engine: Drover_V1_Engine = .unspecified
+    var _image: String = String()
+    var _command: [String] = []
+    var _env: Dictionary<String,String> = [:]
+    var _containerPort: UInt32 = 0
+    var _publicPort: UInt32 = 0
+    var _instances: UInt32 = 0
+    var _health: Drover_V1_HealthProbe? = nil
+    var _healthyDeadlineMs: UInt32 = 0
+    var _drainTimeoutMs: UInt32 = 0
+    var _stopGraceMs: UInt32 = 0
+    var _revert: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _rolloutID = source._rolloutID
+      _service = source._service
+      _version = source._version
+      _engine = source._engine
+      _image = source._image
+      _command = source._command
+      _env = source._env
+      _containerPort = source._containerPort
+      _publicPort = source._publicPort
+      _instances = source._instances
+      _health = source._health
+      _healthyDeadlineMs = source._healthyDeadlineMs
+      _drainTimeoutMs = source._drainTimeoutMs
+      _stopGraceMs = source._stopGraceMs
+      _revert = source._revert
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._rolloutID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._service) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._version) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._engine) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._image) }()
+        case 6: try { try decoder.decodeRepeatedStringField(value: &_storage._command) }()
+        case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._env) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._containerPort) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._publicPort) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._instances) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._health) }()
+        case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._healthyDeadlineMs) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._drainTimeoutMs) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._stopGraceMs) }()
+        case 15: try { try decoder.decodeSingularBoolField(value: &_storage._revert) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._rolloutID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._rolloutID, fieldNumber: 1)
+      }
+      if !_storage._service.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._service, fieldNumber: 2)
+      }
+      if !_storage._version.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._version, fieldNumber: 3)
+      }
+      if _storage._engine != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._engine, fieldNumber: 4)
+      }
+      if !_storage._image.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._image, fieldNumber: 5)
+      }
+      if !_storage._command.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._command, fieldNumber: 6)
+      }
+      if !_storage._env.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._env, fieldNumber: 7)
+      }
+      if _storage._containerPort != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._containerPort, fieldNumber: 8)
+      }
+      if _storage._publicPort != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._publicPort, fieldNumber: 9)
+      }
+      if _storage._instances != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._instances, fieldNumber: 10)
+      }
+      try { if let v = _storage._health {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if _storage._healthyDeadlineMs != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._healthyDeadlineMs, fieldNumber: 12)
+      }
+      if _storage._drainTimeoutMs != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._drainTimeoutMs, fieldNumber: 13)
+      }
+      if _storage._stopGraceMs != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._stopGraceMs, fieldNumber: 14)
+      }
+      if _storage._revert != false {
+        try visitor.visitSingularBoolField(value: _storage._revert, fieldNumber: 15)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_SwapPayload, rhs: Drover_V1_SwapPayload) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._rolloutID != rhs_storage._rolloutID {return false}
+        if _storage._service != rhs_storage._service {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._engine != rhs_storage._engine {return false}
+        if _storage._image != rhs_storage._image {return false}
+        if _storage._command != rhs_storage._command {return false}
+        if _storage._env != rhs_storage._env {return false}
+        if _storage._containerPort != rhs_storage._containerPort {return false}
+        if _storage._publicPort != rhs_storage._publicPort {return false}
+        if _storage._instances != rhs_storage._instances {return false}
+        if _storage._health != rhs_storage._health {return false}
+        if _storage._healthyDeadlineMs != rhs_storage._healthyDeadlineMs {return false}
+        if _storage._drainTimeoutMs != rhs_storage._drainTimeoutMs {return false}
+        if _storage._stopGraceMs != rhs_storage._stopGraceMs {return false}
+        if _storage._revert != rhs_storage._revert {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_ConfirmPayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConfirmPayload"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}service\0\u{1}version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.service) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.service.isEmpty {
+      try visitor.visitSingularStringField(value: self.service, fieldNumber: 1)
+    }
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_ConfirmPayload, rhs: Drover_V1_ConfirmPayload) -> Bool {
+    if lhs.service != rhs.service {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }
