@@ -45,7 +45,8 @@ struct DeployCommand: AsyncParsableCommand {
         try await CLIExitCodes.run { () async throws(APIClientError) in
             let client = try connection.makeClient()
             let summary = try await client.call(
-                .POST, "/v1/deploys", body: DeployRequest(spec: text, file: URL(fileURLWithPath: file).lastPathComponent),
+                .POST, "/v1/deploys",
+                body: DeployRequest(spec: text, file: URL(fileURLWithPath: file).lastPathComponent),
                 as: RolloutSummary.self)
             code = try await RolloutFollow.run(
                 summary, client: client, detach: detach, output: output, interval: pollInterval.duration)
@@ -68,7 +69,8 @@ enum RolloutFollow {
         }
         if output == .text {
             StandardOutput.line(
-                "==> rollout \(summary.id): \(summary.service) \(RolloutText.versions(summary)) on \(summary.hostCount) host\(summary.hostCount == 1 ? "" : "s")")
+                "==> rollout \(summary.id): \(summary.service) \(RolloutText.versions(summary)) on \(summary.hostCount) host\(summary.hostCount == 1 ? "" : "s")"
+            )
         }
         var watcher = RolloutWatcher(client: client, interval: interval)
         if output == .json { watcher.emit = { _ in } }

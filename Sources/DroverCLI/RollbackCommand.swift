@@ -36,7 +36,8 @@ struct RollbackCommand: AsyncParsableCommand {
             let summary = try await client.call(
                 .POST, "/v1/services/\(APIPath.segment(service))/rollback", body: RollbackRequest(to: to),
                 as: RolloutSummary.self)
-            code = try await RolloutFollow.run(summary, client: client, detach: detach, output: output, interval: .milliseconds(500))
+            code = try await RolloutFollow.run(
+                summary, client: client, detach: detach, output: output, interval: .milliseconds(500))
         }
         if code != 0 { throw ExitCode(code) }
     }

@@ -6,7 +6,10 @@ struct RolloutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollout",
         abstract: "Show or steer one rollout.",
-        subcommands: [RolloutStatusCommand.self, RolloutActionCommand.Pause.self, RolloutActionCommand.Resume.self, RolloutActionCommand.Abort.self]
+        subcommands: [
+            RolloutStatusCommand.self, RolloutActionCommand.Pause.self, RolloutActionCommand.Resume.self,
+            RolloutActionCommand.Abort.self,
+        ]
     )
 }
 
@@ -51,7 +54,9 @@ struct RolloutStatusCommand: AsyncParsableCommand {
 
 /// `drover rollout pause|resume|abort ID`.
 enum RolloutActionCommand {
-    static func perform(_ action: RolloutOperatorAction, id: String, connection: ConnectionOptions, output: OutputFormat) async throws {
+    static func perform(
+        _ action: RolloutOperatorAction, id: String, connection: ConnectionOptions, output: OutputFormat
+    ) async throws {
         try await CLIExitCodes.run { () async throws(APIClientError) in
             let summary = try await connection.makeClient().call(
                 .POST, "/v1/rollouts/\(APIPath.segment(id))/\(action.rawValue)", as: RolloutSummary.self)
@@ -64,11 +69,14 @@ enum RolloutActionCommand {
 
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "pause", abstract: "Start no new hosts; hosts being swapped finish.", discussion: CLIExitCodes.help)
+            commandName: "pause", abstract: "Start no new hosts; hosts being swapped finish.",
+            discussion: CLIExitCodes.help)
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .shortAndLong, help: "Output format: text or json.") var output: OutputFormat = .text
         @Argument(help: "Rollout id.") var id: String
-        func run() async throws { try await RolloutActionCommand.perform(.pause, id: id, connection: connection, output: output) }
+        func run() async throws {
+            try await RolloutActionCommand.perform(.pause, id: id, connection: connection, output: output)
+        }
     }
 
     struct Resume: AsyncParsableCommand {
@@ -77,7 +85,9 @@ enum RolloutActionCommand {
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .shortAndLong, help: "Output format: text or json.") var output: OutputFormat = .text
         @Argument(help: "Rollout id.") var id: String
-        func run() async throws { try await RolloutActionCommand.perform(.resume, id: id, connection: connection, output: output) }
+        func run() async throws {
+            try await RolloutActionCommand.perform(.resume, id: id, connection: connection, output: output)
+        }
     }
 
     struct Abort: AsyncParsableCommand {
@@ -88,6 +98,8 @@ enum RolloutActionCommand {
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .shortAndLong, help: "Output format: text or json.") var output: OutputFormat = .text
         @Argument(help: "Rollout id.") var id: String
-        func run() async throws { try await RolloutActionCommand.perform(.abort, id: id, connection: connection, output: output) }
+        func run() async throws {
+            try await RolloutActionCommand.perform(.abort, id: id, connection: connection, output: output)
+        }
     }
 }

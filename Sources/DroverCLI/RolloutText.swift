@@ -57,7 +57,8 @@ enum RolloutText {
     /// One line per log entry: `  12:00:03 web-2  new instance healthy`.
     static func log(_ entry: RolloutLogEntry, startedAt: Int64) -> String {
         let offset = "+" + duration(ms: max(0, entry.at - startedAt))
-        return "    \(offset.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.host.map { "\($0): " } ?? "")\(entry.message)"
+        return
+            "    \(offset.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.host.map { "\($0): " } ?? "")\(entry.message)"
     }
 
     /// The why of a rollback, as `drover deploy` and `drover rollout status` print it.
@@ -89,13 +90,19 @@ enum RolloutText {
             "Updated:      \(s.updatedCount)/\(s.hostCount) hosts (max_parallel \(detail.maxParallel))",
             "Started:      \(HostTable.ago(s.createdAt, nowMs: nowMs))",
         ]
-        if let finished = s.finishedAt { lines.append("Finished:     \(HostTable.ago(finished, nowMs: nowMs)) (took \(duration(ms: finished - s.createdAt)))") }
+        if let finished = s.finishedAt {
+            lines.append(
+                "Finished:     \(HostTable.ago(finished, nowMs: nowMs)) (took \(duration(ms: finished - s.createdAt)))")
+        }
         if let outcome = s.outcome { lines.append("Outcome:      \(outcome)") }
         if !s.isFinished { lines.append(progressLine(detail, nowMs: nowMs).trimmingLeadingSpaces()) }
         lines.append("")
-        lines.append(TextTable.render(
-            header: ["HOST", "STATUS", "VERSION", "ATTEMPT", "STEP", "LOST"],
-            rows: detail.hosts.map { [$0.host, $0.status, $0.version, "\($0.attempt)", $0.step ?? "-", $0.lost ? "yes" : "no"] }))
+        lines.append(
+            TextTable.render(
+                header: ["HOST", "STATUS", "VERSION", "ATTEMPT", "STEP", "LOST"],
+                rows: detail.hosts.map {
+                    [$0.host, $0.status, $0.version, "\($0.attempt)", $0.step ?? "-", $0.lost ? "yes" : "no"]
+                }))
         if let reason = detail.why {
             lines.append("")
             lines += why(reason)
@@ -124,9 +131,10 @@ enum RolloutText {
     /// The `drover history SERVICE` text.
     static func history(_ history: ServiceHistory, nowMs: Int64) -> String {
         var lines = ["Service \(history.service), running \(history.currentVersion ?? "nothing yet")", "", "Versions:"]
-        lines.append(TextTable.render(
-            header: ["VERSION", "WORKLOAD", "FIRST DEPLOYED"],
-            rows: history.versions.map { [$0.version, $0.workload, HostTable.ago($0.createdAt, nowMs: nowMs)] }))
+        lines.append(
+            TextTable.render(
+                header: ["VERSION", "WORKLOAD", "FIRST DEPLOYED"],
+                rows: history.versions.map { [$0.version, $0.workload, HostTable.ago($0.createdAt, nowMs: nowMs)] }))
         lines.append("")
         lines.append("Rollouts:")
         lines.append(table(history.rollouts, nowMs: nowMs))

@@ -38,9 +38,13 @@ struct RolloutWatcher {
         let took = s.finishedAt.map { " in \(RolloutText.duration(ms: $0 - s.createdAt))" } ?? ""
         switch s.phase {
         case "succeeded":
-            lines.append("==> rollout \(s.id) succeeded\(took): \(s.service) runs \(s.toVersion) on \(s.hostCount) host\(s.hostCount == 1 ? "" : "s")")
+            lines.append(
+                "==> rollout \(s.id) succeeded\(took): \(s.service) runs \(s.toVersion) on \(s.hostCount) host\(s.hostCount == 1 ? "" : "s")"
+            )
         case "rolled_back":
-            lines.append("==> rollout \(s.id) ROLLED BACK\(took): \(s.service) is back on \(detail.why?.targetVersion ?? s.fromVersion)")
+            lines.append(
+                "==> rollout \(s.id) ROLLED BACK\(took): \(s.service) is back on \(detail.why?.targetVersion ?? s.fromVersion)"
+            )
         default:
             lines.append("==> rollout \(s.id) \(s.phase)\(took)\(s.outcome.map { ": \($0)" } ?? "")")
         }

@@ -21,7 +21,9 @@ extension DroverRouter {
                 do {
                     body = try APIJSON.decoder().decode(DeployRequest.self, from: .init(request.body))
                 } catch {
-                    return .error(status: 400, code: "bad_json", message: "request body is not a deploy request: \(Self.describe(error))")
+                    return .error(
+                        status: 400, code: "bad_json",
+                        message: "request body is not a deploy request: \(Self.describe(error))")
                 }
                 return .json(try await control.deploy(body), status: 201)
             case ("GET", ["rollouts"]):
@@ -30,7 +32,8 @@ extension DroverRouter {
                 return .json(try await control.rollout(id: s[1]))
             case ("POST", let s) where s.count == 3 && s[0] == "rollouts":
                 guard let action = RolloutOperatorAction(rawValue: s[2]) else {
-                    return .error(status: 404, code: "not_found", message: "no rollout action \(s[2]) (pause, resume or abort)")
+                    return .error(
+                        status: 404, code: "not_found", message: "no rollout action \(s[2]) (pause, resume or abort)")
                 }
                 return .json(try await control.act(on: s[1], action: action))
             case ("GET", ["services"]):
@@ -43,7 +46,9 @@ extension DroverRouter {
                     do {
                         body = try APIJSON.decoder().decode(RollbackRequest.self, from: .init(request.body))
                     } catch {
-                        return .error(status: 400, code: "bad_json", message: "request body is not a rollback request: \(Self.describe(error))")
+                        return .error(
+                            status: 400, code: "bad_json",
+                            message: "request body is not a rollback request: \(Self.describe(error))")
                     }
                 }
                 return .json(try await control.rollback(service: s[1], to: body.to), status: 201)
