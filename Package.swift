@@ -170,6 +170,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -348,6 +349,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "DroverStore",
+                "DroverTestSupport",
             ],
             swiftSettings: strict
         ),

@@ -140,6 +140,9 @@ public final class AgentCommandHandler: Sendable {
                 logger.info("swap accepted", ["command.id": command.id, "service": order.service, "version": order.version])
             case .duplicate(let result):
                 ack.status = .duplicate
+                logger.info("command re-delivered: answered DUPLICATE, nothing started again", [
+                    "command.id": command.id, "attempt": "\(command.attempt)", "finished": result == nil ? "no" : "yes",
+                ])
                 if let result {
                     ack.result = result.commandResult(commandID: command.id)
                     // The controller has the result now.
