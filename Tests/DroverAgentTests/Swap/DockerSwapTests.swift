@@ -33,7 +33,8 @@ import Testing
                 let load = LoadGenerator(host: host, port: port, path: "/version")
                 try await underLoad(load) {
                     try await eventually("load on v1") { load.count("v1") >= 30 }
-                    let second = try await swapAndWait(executor, "c-2", Self.order(TestImage.v2, version: "v2", port: port))
+                    let second = try await swapAndWait(
+                        executor, "c-2", Self.order(TestImage.v2, version: "v2", port: port))
                     #expect(second.outcome == .succeeded, "\(second.message)")
                     try await eventually("load on v2") { load.count("v2") >= 30 }
                 }
@@ -41,7 +42,8 @@ import Testing
                 for (client, versions) in load.versions {
                     #expect(switchesOnce(versions, from: "v1", to: "v2"), "\(client) went back to v1")
                 }
-                let kept = try await podman.engine.list(labels: [DroverLabels.version: "v1"].merging(podman.runLabel) { $1 })
+                let kept = try await podman.engine.list(
+                    labels: [DroverLabels.version: "v1"].merging(podman.runLabel) { $1 })
                 #expect(kept.count == 1 && kept.allSatisfy { !$0.isRunning }, "v1 is stopped and kept")
 
                 let steady = LoadGenerator(host: host, port: port, path: "/version")
@@ -52,11 +54,14 @@ import Testing
                 }
                 let refused = try #require(third)
                 #expect(refused.outcome == .failed)
-                #expect(refused.details["observed"]?.hasPrefix("3 consecutive failures: GET /health: status 404") == true, "\(refused.details)")
+                #expect(
+                    refused.details["observed"]?.hasPrefix("3 consecutive failures: GET /health: status 404") == true,
+                    "\(refused.details)")
                 #expect(refused.details["threshold"] == "3 failures")
                 #expect(steady.failures.isEmpty, "\(steady.failures.prefix(5))")
                 #expect(steady.count("v2") == steady.succeeded)
-                let v3 = try await podman.engine.list(labels: [DroverLabels.version: "v3"].merging(podman.runLabel) { $1 })
+                let v3 = try await podman.engine.list(
+                    labels: [DroverLabels.version: "v3"].merging(podman.runLabel) { $1 })
                 #expect(v3.isEmpty, "the refused container is removed")
                 #expect(await executor.state().first?.version == "v2")
             }

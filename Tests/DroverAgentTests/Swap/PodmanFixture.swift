@@ -38,7 +38,10 @@ func withPodman(_ body: (PodmanService) async throws -> Void) async throws {
 
     func cleanUp() async {
         _ = try? await ChildProcess.run(
-            ["sh", "-c", "podman ps -aq --filter label=drover.test.run=\(run) | xargs -r podman rm -f -t 0 >/dev/null"],
+            [
+                "sh", "-c",
+                "podman ps -aq --filter label=drover.test.run=\(run) | xargs -r podman rm -f -t 0 >/dev/null",
+            ],
             environment: environment, timeout: .seconds(60))
         ChildProcess.signalGroup(pid, SIGTERM)
         let deadline = ContinuousClock.now + .seconds(5)

@@ -136,7 +136,8 @@ func switchesOnce(_ versions: [String], from old: String, to new: String) -> Boo
                 }
                 let refused = try #require(third)
                 #expect(refused.outcome == .failed)
-                #expect(refused.details["observed"]?.hasPrefix("3 consecutive failures: GET /health: status 404") == true)
+                #expect(
+                    refused.details["observed"]?.hasPrefix("3 consecutive failures: GET /health: status 404") == true)
                 #expect(refused.details["threshold"] == "3 failures")
                 #expect(steady.failures.isEmpty, "\(steady.failures.prefix(5))")
                 #expect(steady.count("v3") == 0 && steady.count("v2") == steady.succeeded)
