@@ -103,13 +103,14 @@ extension SwapExecutor {
     }
 
     /// Pulls the image, then creates and starts the new instances (or, for a revert, starts the
-    /// kept instances of that version again).
+    /// kept instances of that version again when the engine still has all of them).
     func startInstances(
         commandID: String, order: SwapOrder, engine: any ContainerEngine
     ) async throws -> [SwapJournal.Instance] {
         let service = order.service
         if order.revert, let kept = journal.services[service]?.previous, kept.version == order.version,
-            kept.order.engine == order.engine, !kept.instances.isEmpty
+            kept.order.engine == order.engine, !kept.instances.isEmpty,
+            await engine.hasAll(kept.instances)
         {
             try advance(.creating, commandID, order, "starting the kept instances of \(order.version)")
             for instance in kept.instances {
@@ -327,5 +328,15 @@ extension SwapExecutor {
             }
         }
         persistOrLog { $0.abandon(service: service, result: result) }
+    }
+}
+
+extension ContainerEngine {
+    /// Whether the engine still has every one of these instances.
+    func hasAll(_ instances: [SwapJournal.Instance]) async -> Bool {
+        for instance in instances {
+            guard (try? await inspect(InstanceID(instance.id))) != nil else { return false }
+        }
+        return true
     }
 }

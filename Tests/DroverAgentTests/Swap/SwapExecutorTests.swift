@@ -2,6 +2,7 @@ import DroverAgent
 import DroverProxy
 import DroverRuntime
 import DroverSession
+import Synchronization
 import Testing
 
 /// The swap executor's logic over a fake engine, fake proxies and a virtual clock.
@@ -271,6 +272,22 @@ import Testing
             #expect(new.isStarted && new.table?.backends.map(\.version) == ["v2"])
             #expect(old.isClosed)
             #expect(await h.executor.state().first?.proxyPort == 9090)
+        }
+    }
+
+    @Test func aRevertWhoseKeptInstanceIsGoneStartsAFreshOne() async throws {
+        try await H.with { h in
+            try await h.swap("c-1", H.order("v1"))
+            #expect(await h.executor.confirm(service: "web", version: "v1"))
+            try await h.swap("c-2", H.order("v2"))
+            let lost = h.engine.all(version: "v1")
+            h.engine.state.withLock { state in for id in lost { state.instances[id] = nil } }
+
+            let result = try #require(await h.executor.revertToKnownGood(service: "web"))
+            #expect(result.outcome == .succeeded, "\(result.message)")
+            let running = h.engine.running(version: "v1")
+            #expect(running.count == 1 && running != lost)
+            #expect(await h.executor.state().first?.instances.map(\.id) == running)
         }
     }
 }
