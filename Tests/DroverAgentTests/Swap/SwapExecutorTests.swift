@@ -290,4 +290,19 @@ import Testing
             #expect(await h.executor.state().first?.instances.map(\.id) == running)
         }
     }
+
+    @Test func differentServicesSwapConcurrently() async throws {
+        try await H.with { h in
+            h.engine.setHanging("slow-v1")
+            #expect(
+                await h.executor.submit(commandID: "c-1", order: H.order("slow-v1", service: "slow", port: 9001))
+                    == .accepted)
+            let fast = try await h.swap("c-2", H.order("v1", service: "fast", port: 9002))
+            #expect(fast.outcome == .succeeded)
+            #expect(await h.executor.result(commandID: "c-1") == nil, "the slow swap is still waiting for health")
+            #expect(await h.executor.state().map(\.service) == ["fast"])
+            await h.executor.shutdown(grace: .zero)
+            #expect(await h.executor.result(commandID: "c-1")?.outcome == .cancelled)
+        }
+    }
 }
