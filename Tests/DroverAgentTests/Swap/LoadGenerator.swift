@@ -9,6 +9,8 @@ final class LoadGenerator: Sendable {
         var failures: [String] = []
         /// Versions answered, per client, in order.
         var versions: [String: [String]] = [:]
+        /// How many answers each client had when ``mark()`` was called.
+        var marks: [String: Int] = [:]
     }
 
     let host: String
@@ -33,6 +35,20 @@ final class LoadGenerator: Sendable {
     }
 
     func stop() { stopped.store(true, ordering: .relaxed) }
+
+    /// Remembers where each client's answers stand (e.g. when a swap has finished).
+    func mark() {
+        record.withLock { record in record.marks = record.versions.mapValues(\.count) }
+    }
+
+    /// Each client's answers since ``mark()``.
+    var versionsSinceMark: [String: [String]] {
+        record.withLock { record in
+            record.versions.reduce(into: [:]) { result, entry in
+                result[entry.key] = Array(entry.value.dropFirst(record.marks[entry.key] ?? 0))
+            }
+        }
+    }
 
     /// Runs both clients until ``stop()``.
     func run() async {
