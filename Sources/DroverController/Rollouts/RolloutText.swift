@@ -1,0 +1,62 @@
+import DroverRollout
+
+/// Words for phases, outcomes and notifications, shared by the store rows, events and views.
+enum RolloutText {
+    static func phase(_ phase: RolloutPhase) -> String {
+        switch phase {
+        case .notStarted: "not-started"
+        case .running: "running"
+        case .paused: "paused"
+        case .rollingBack: "rolling-back"
+        case .finished: "finished"
+        }
+    }
+
+    static func outcome(_ outcome: RolloutOutcome) -> String {
+        switch outcome {
+        case .succeeded: "succeeded"
+        case .rolledBack: "rolled-back"
+        case .aborted: "aborted"
+        case .failed: "failed"
+        }
+    }
+
+    /// The outcome's "why", when it has one.
+    static func report(_ outcome: RolloutOutcome) -> RollbackReport? {
+        switch outcome {
+        case .rolledBack(let report): report
+        case .failed(let failure): failure.report
+        case .succeeded, .aborted: nil
+        }
+    }
+
+    /// Event kind, severity, host and message for a notification.
+    static func event(
+        _ notification: RolloutNotification, plan: RolloutPlan
+    ) -> (kind: String, warning: Bool, host: String?, message: String) {
+        switch notification {
+        case .started(let hosts, let maxParallel):
+            return ("rollout.started", false, nil,
+                "rollout of \(plan.service) \(plan.fromVersion) → \(plan.toVersion) started on \(hosts) host\(hosts == 1 ? "" : "s"), \(maxParallel) at a time")
+        case .hostUpdated(let host):
+            return ("rollout.host-updated", false, host, "\(host) runs \(plan.toVersion) and stayed healthy for min_healthy_time")
+        case .hostLost(let host):
+            return ("rollout.host-lost", true, host, "\(host) stopped reporting")
+        case .hostBack(let host):
+            return ("rollout.host-back", false, host, "\(host) reports again")
+        case .paused:
+            return ("rollout.paused", false, nil, "paused by an operator: hosts in flight finish, no new host starts")
+        case .resumed:
+            return ("rollout.resumed", false, nil, "resumed by an operator")
+        case .rollbackStarted(let report):
+            return ("rollout.rollback-started", true, report.host, "rollback started: \(report)")
+        case .hostReverted(let host):
+            return ("rollout.host-reverted", false, host, "\(host) is back on the rollback's version")
+        case .revertFailed(let host, let reason, let willRetry):
+            return ("rollout.revert-failed", true, host,
+                "\(host) failed to swap back (\(reason)); \(willRetry ? "retrying" : "giving up: the host needs an operator")")
+        case .rejected(let command, let reason):
+            return ("rollout.command-rejected", false, nil, "\(command) refused: \(reason)")
+        }
+    }
+}
