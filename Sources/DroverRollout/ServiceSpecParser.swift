@@ -21,7 +21,7 @@ import Yams
 /// ```
 public enum ServiceSpecParser {
     static let topLevelKeys = [
-        "name", "version", "engine", "image", "command", "env", "ports", "hosts", "health", "update", "stop_grace",
+        "name", "engine", "image", "command", "env", "ports", "hosts", "health", "update", "stop_grace", "version",
     ]
     static let portKeys = ["container", "public"]
     static let hostKeys = ["labels", "instances"]

@@ -20,6 +20,12 @@ struct ActiveRollout: Sendable {
     func issued(_ commandID: String) -> Bool {
         commandID.hasPrefix(record.id + "/")
     }
+
+    /// Whether `commandID` was issued by this rollout to `host` (ids are `rollout/host/attempt`):
+    /// an agent speaks only for its own commands.
+    func issued(_ commandID: String, to host: String) -> Bool {
+        commandID.hasPrefix("\(record.id)/\(host)/") && self.host(host) != nil
+    }
 }
 
 /// What the coordinator keeps in memory, behind its lock.

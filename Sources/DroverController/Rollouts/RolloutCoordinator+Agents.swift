@@ -14,9 +14,9 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     public func commandProgress(hostID: String, _ progress: Drover_V1_CommandProgress) async {
         let now = self.now()
         state.withLock { state in
-            guard let rollout = state.active.values.first(where: { $0.issued(progress.commandID) }),
-                rollout.host(hostID) != nil
-            else { return }
+            guard let rollout = state.active.values.first(where: { $0.issued(progress.commandID, to: hostID) }) else {
+                return
+            }
             let text = progress.message.isEmpty ? progress.step : "\(progress.step): \(progress.message)"
             state.log(rollout.id, at: now, host: hostID, "\(text) (\(progress.percent)%)")
         }
@@ -77,7 +77,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     /// A command did not reach the agent (or was answered with an error): re-sent on the next tick.
     public func failed(hostID: String, commandID: String, reason: String) {
         state.withLock { state in
-            guard let rollout = state.active.values.first(where: { $0.issued(commandID) }),
+            guard let rollout = state.active.values.first(where: { $0.issued(commandID, to: hostID) }),
                 rollout.host(hostID)?.commandID == commandID
             else { return }
             state.undelivered.insert(commandID)
@@ -150,9 +150,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     private func hostEvent(hostID: String, commandID: String, _ event: HostEvent, isResult: Bool = false) {
         let now = self.now()
         state.withLock { state in
-            guard let rollout = state.active.values.first(where: { $0.issued(commandID) }),
-                rollout.host(hostID) != nil
-            else {
+            guard let rollout = state.active.values.first(where: { $0.issued(commandID, to: hostID) }) else {
                 logger.debug("answer for a command no running rollout issued; ignored", ["host.id": hostID, "command.id": commandID])
                 return
             }
