@@ -134,8 +134,11 @@ let package = Package(
                 "DroverWire",
                 "DroverTLS",
                 "DroverHost",
+                "DroverRuntime",
+                "DroverProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: strict
         ),
@@ -269,7 +272,17 @@ let package = Package(
         ),
         .testTarget(
             name: "DroverAgentTests",
-            dependencies: ["DroverAgent", "DroverSession", "DroverTLS", "DroverTestSupport"],
+            dependencies: [
+                "DroverAgent",
+                "DroverSession",
+                "DroverTLS",
+                "DroverTestSupport",
+                "DroverRuntime",
+                "DroverProxy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

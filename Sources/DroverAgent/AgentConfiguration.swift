@@ -22,6 +22,15 @@ public struct AgentConfiguration: Sendable {
     public var reportInterval: Duration
     /// The name (or IP) the controller's certificate must carry; defaults to ``controllerHost``.
     public var serverName: String?
+    /// The Docker Engine API socket (Docker or Podman) for `docker` services; nil: none.
+    public var dockerSocket: String?
+    /// Whether `process` services (supervised child processes) may run here.
+    public var processEngine: Bool = false
+    /// The address service proxies listen on (`0.0.0.0`; a loopback alias when several agents share a machine).
+    public var proxyAddress: String = "0.0.0.0"
+    /// How long the controller may be gone in the middle of a rollout before this host goes
+    /// back to its last confirmed version on its own; nil: never.
+    public var revertAfter: Duration? = .seconds(600)
 
     /// Creates a configuration.
     public init(

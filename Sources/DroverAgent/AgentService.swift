@@ -41,7 +41,7 @@ public final class AgentService: Sendable {
     /// - Throws: ``AgentError`` when the agent cannot go on: not enrolled and no token, the
     ///   token refused, the CA pin not matching, the host's certificate refused.
     public func run() async throws {
-        guard var identity = try await loadOrEnroll() else { return }  // stopped while enrolling
+        guard let identity = try await loadOrEnroll() else { return }  // stopped while enrolling
         if identity.certificate.notAfter <= UnixTime.nowMillis() / 1000 {
             logger.error("this host's certificate has expired; remove the state directory and enroll again with a new join token", [
                 "host.id": identity.hostID, "state.dir": configuration.stateDirectory,
@@ -53,15 +53,48 @@ public final class AgentService: Sendable {
             "renew.after.unix.ms": "\(identity.renewAfterUnixMs)",
         ])
 
+        let commands: AgentCommandHandler?
+        do {
+            commands = try AgentCommandHandler.make(configuration: configuration, hostID: identity.hostID, logger: logger)
+        } catch {
+            throw AgentError.state("cannot open the swap journal or engines: \(error)")
+        }
+        if commands == nil {
+            logger.notice("no container engine configured (--docker-socket, --process-engine): swap commands will be rejected")
+        }
+        guard let commands else {
+            try await sessionLoop(identity: identity, commands: nil)
+            return
+        }
+        // Swaps run beside the sessions and outlive a lost controller; they stop with the agent.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await commands.run() }
+            do {
+                try await sessionLoop(identity: identity, commands: commands)
+            } catch {
+                await commands.shutdown()
+                throw error
+            }
+            await commands.shutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    private func sessionLoop(identity enrolled: AgentIdentity, commands: AgentCommandHandler?) async throws {
+        var identity = enrolled
         var context = try Self.sessionContext(for: identity)
         var collector = HostMetricsCollector(source: LinuxHostMetricsSource())
         _ = try? collector.collect(now: .now)  // prime the CPU counters: usage needs two samples
         var backoff = ReconnectBackoff()
+        var disconnectedSince = ContinuousClock.now
         while !stopSignal.isTriggered {
             var delay: Duration
             do {
-                let outcome = try await runSession(context: context, identity: identity, collector: &collector)
-                if outcome.established { backoff.reset() }
+                let outcome = try await runSession(context: context, identity: identity, commands: commands, collector: &collector)
+                if outcome.established {
+                    backoff.reset()
+                    disconnectedSince = .now
+                }
                 if let renewed = outcome.renewed {
                     // Reconnect at once with the new certificate.
                     identity = renewed
@@ -84,6 +117,7 @@ public final class AgentService: Sendable {
                 delay = backoff.nextDelay()
                 logger.warning("cannot reach the controller", ["error": "\(error)", "retry.in": "\(delay)"])
             }
+            await commands?.controllerAbsent(for: .now - disconnectedSince)
             await pause(delay)
         }
         logger.notice("stopped")
@@ -149,12 +183,16 @@ public final class AgentService: Sendable {
     private func runSession(
         context: TLSContext,
         identity: AgentIdentity,
+        commands: AgentCommandHandler?,
         collector: inout HostMetricsCollector<LinuxHostMetricsSource>
     ) async throws -> SessionOutcome {
         let connection = try await ControllerDialer(configuration: configuration).connect(context: context)
         let events = AsyncStream.makeStream(of: SessionEvent.self)
         currentSession.withLockedValue { $0 = events.continuation }
-        defer { currentSession.withLockedValue { $0 = nil } }
+        defer {
+            currentSession.withLockedValue { $0 = nil }
+            commands?.sessionEnded()
+        }
         if stopSignal.isTriggered { events.continuation.yield(.shutdown(reason: "agent shutting down")) }
 
         let reportInterval = configuration.reportInterval
@@ -184,6 +222,13 @@ public final class AgentService: Sendable {
                             "heartbeat.interval": "\(session.heartbeatInterval)",
                             "capabilities": session.capabilities.sorted().joined(separator: ","),
                         ])
+                        if let commands {
+                            let continuation = events.continuation
+                            let unconfirmed = commands.sessionEstablished { continuation.yield(.commandUpdate($0)) }
+                            for result in unconfirmed {
+                                if try await !perform(machine.commandUpdate(.commandResult(result))) { return false }
+                            }
+                        }
                     case .close(let envelope, let end):
                         if let envelope { try? await writer.write(envelope) }
                         outcome.ending = end
@@ -202,11 +247,17 @@ public final class AgentService: Sendable {
                             logger.error("cannot use the renewed certificate", ["error": "\(error)"])
                         }
                     case .command(let requestID, let command):
-                        var ack = Drover_V1_CommandAck()
-                        ack.commandID = command.id
-                        ack.status = .rejected
-                        ack.reason = "this agent does not execute commands yet"
-                        return try await perform(machine.answerCommand(requestID: requestID, ack))
+                        let ack: Drover_V1_CommandAck
+                        if let commands {
+                            ack = await commands.receive(command, nowUnixMs: UnixTime.nowMillis())
+                        } else {
+                            var refusal = Drover_V1_CommandAck()
+                            refusal.commandID = command.id
+                            refusal.status = .rejected
+                            refusal.reason = "this agent runs no services: start it with --docker-socket or --process-engine"
+                            ack = refusal
+                        }
+                        if try await !perform(machine.answerCommand(requestID: requestID, ack)) { return false }
                     case .renewalFailed(let error):
                         logger.warning("the controller declined the certificate renewal; retrying later", ["error": "\(error)"])
                     case .log(let text):
@@ -228,8 +279,9 @@ public final class AgentService: Sendable {
                         nextReport = now + reportInterval
                         do {
                             let snapshot = try localCollector.collect(now: now)
-                            actions += machine.report(
-                                HostReportBuilder.report(from: snapshot, collectedUnixMs: UnixTime.nowMillis()))
+                            var report = HostReportBuilder.report(from: snapshot, collectedUnixMs: UnixTime.nowMillis())
+                            if let commands { report.services = await commands.serviceStatuses() }
+                            actions += machine.report(report)
                         } catch {
                             logger.warning("collecting host metrics failed", ["error": "\(error)"])
                         }

@@ -16,8 +16,11 @@ struct DevCommand: AsyncParsableCommand {
         discussion: """
             Starts the controller (agents on --agent-port, HTTPS API on --api-port, both on \
             127.0.0.1), enrolls a local agent with a one-use join token and prints the commands to \
-            use it: `drover hosts`, `drover hosts show`, /metrics. State lives in a temporary \
-            directory removed on exit unless --data-dir is given. Ctrl-C stops everything.
+            use it: `drover hosts`, `drover deploy examples/web.yaml`, /metrics. The local agent \
+            runs process services and, when a Docker or Podman socket is found, docker services; \
+            its service proxies listen on 127.0.0.1. State lives in a temporary directory removed \
+            on exit unless --data-dir is given. Ctrl-C stops everything (services started by the \
+            agent keep running, as they would on a real host).
             """
     )
 
@@ -29,6 +32,10 @@ struct DevCommand: AsyncParsableCommand {
     var reportInterval: Double = 5
     @Option(name: .customLong("data-dir"), help: "Keep state here instead of a temporary directory.")
     var dataDirectory: String?
+    @Option(
+        name: .customLong("docker-socket"),
+        help: "Docker Engine API socket for docker services (default: the first of /run/podman/podman.sock, /var/run/docker.sock that exists).")
+    var dockerSocket: String?
 
     func validate() throws {
         guard (0...65_535).contains(agentPort), (0...65_535).contains(apiPort) else {
@@ -67,6 +74,9 @@ struct DevCommand: AsyncParsableCommand {
         ).tokenString
         let caPin = daemon.service.caPin
         let interval = reportInterval
+        let socket = dockerSocket ?? ["/run/podman/podman.sock", "/var/run/docker.sock"].first {
+            FileManager.default.fileExists(atPath: $0)
+        }
 
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Int.self)  // bound agent port
         let signals = TerminationSignals { _ in
@@ -87,11 +97,14 @@ struct DevCommand: AsyncParsableCommand {
             group.addTask {
                 var iterator = ready.makeAsyncIterator()
                 guard let port = await iterator.next() else { return }
-                let agent = AgentService(
-                    configuration: AgentConfiguration(
-                        controllerHost: "127.0.0.1", controllerPort: port, joinToken: joinToken, caPin: caPin,
-                        stateDirectory: root + "/agent", name: Self.hostName(), labels: ["env": "dev"],
-                        reportInterval: .milliseconds(Int64(interval * 1_000))))
+                var configuration = AgentConfiguration(
+                    controllerHost: "127.0.0.1", controllerPort: port, joinToken: joinToken, caPin: caPin,
+                    stateDirectory: root + "/agent", name: Self.hostName(), labels: ["env": "dev"],
+                    reportInterval: .milliseconds(Int64(interval * 1_000)))
+                configuration.dockerSocket = socket
+                configuration.processEngine = true
+                configuration.proxyAddress = "127.0.0.1"
+                let agent = AgentService(configuration: configuration)
                 try await withTaskCancellationHandler {
                     try await agent.run()
                 } onCancel: {
@@ -123,6 +136,8 @@ struct DevCommand: AsyncParsableCommand {
               export DROVER_CA_CERT=\(controllerDirectory)/ca.crt
               swift run drover hosts                 # the local host with live CPU, memory and disk
               swift run drover hosts show \(hostName())
+              swift run drover deploy examples/web-process.yaml   # a service on the local agent, then:
+              swift run drover services; swift run drover rollouts; swift run drover history web
               curl -s --cacert "$DROVER_CA_CERT" -H "Authorization: Bearer $DROVER_TOKEN" "$DROVER_ADDR/metrics"
 
             Join another agent (e.g. bound to 127.0.0.2):

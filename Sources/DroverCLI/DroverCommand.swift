@@ -12,12 +12,17 @@ public struct DroverCommand: AsyncParsableCommand {
             the Drover wire protocol (Protocol/README.md) over mutual TLS on the system \
             OpenSSL.
 
-            Operator commands (hosts, token) talk to the controller's HTTPS API: --addr / \
+            Operator commands (hosts, token, deploy, rollouts, rollout, rollback, services, \
+            history) talk to the controller's HTTPS API: --addr / \
             DROVER_ADDR, --token / DROVER_TOKEN, --ca-cert / DROVER_CA_CERT or --ca-pin / \
             DROVER_CA_PIN. \(CLIExitCodes.help)
             """,
         version: "drover \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))",
-        subcommands: [ControllerCommand.self, DevCommand.self, HostsCommand.self, PlanCommand.self, TokenCommand.self, VersionCommand.self]
+        subcommands: [
+            ControllerCommand.self, DevCommand.self, HostsCommand.self, TokenCommand.self, PlanCommand.self,
+            DeployCommand.self, RolloutsCommand.self, RolloutCommand.self, RollbackCommand.self, ServicesCommand.self,
+            HistoryCommand.self, VersionCommand.self,
+        ]
     )
 
     public init() {}

@@ -41,7 +41,10 @@ struct RolloutPreview: Encodable {
         case rollbackFits = "rollback_fits"
     }
 
-    init(spec: ServiceSpec, file: String, targets: [HostSummary], skipped: [HostSummary], hostCount: Int, budget: RollbackBudget) {
+    init(
+        spec: ServiceSpec, file: String, targets: [HostSummary], skipped: [HostSummary], hostCount: Int,
+        budget: RollbackBudget
+    ) {
         let parallel = spec.update.maxParallel.resolved(hostCount: hostCount)
         service = spec.name
         self.file = file

@@ -22,7 +22,11 @@ struct AgentCommand: AsyncParsableCommand {
             OpenSSL (\(OpenSSLLibrary.versionString)). On first start it enrolls with a join \
             token and the controller's CA pin; later starts need neither. Every flag can also \
             come from the environment (DROVER_CONTROLLER, DROVER_TOKEN, DROVER_CA_PIN, \
-            DROVER_STATE_DIR), so an env file works with systemd. Exit codes: 2 configuration, \
+            DROVER_STATE_DIR, DROVER_DOCKER_SOCKET, DROVER_PROXY_ADDRESS), so an env file works \
+            with systemd. Services run through the Docker Engine API (--docker-socket; Docker or \
+            Podman) or as supervised processes (--process-engine); each service's proxy listens \
+            on its public port at --proxy-address. The swap journal in the state directory lets \
+            a restarted agent converge on what its host should run. Exit codes: 2 configuration, \
             3 refused by the controller (token, CA pin, revoked host), 4 state directory.
             """,
         version: "drover-agent \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))"
@@ -55,6 +59,22 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("server-name"), help: "Name or IP the controller certificate must carry (default: the controller host).")
     var serverName: String?
 
+    @Option(
+        name: .customLong("docker-socket"),
+        help: "Docker Engine API socket for docker services, e.g. /run/docker.sock or /run/podman/podman.sock (env DROVER_DOCKER_SOCKET).")
+    var dockerSocket: String?
+
+    @Flag(name: .customLong("process-engine"), help: "Allow process services: commands run as supervised child processes.")
+    var processEngine = false
+
+    @Option(name: .customLong("proxy-address"), help: "Address the service proxies listen on (default 0.0.0.0; env DROVER_PROXY_ADDRESS).")
+    var proxyAddress: String?
+
+    @Option(
+        name: .customLong("revert-after"),
+        help: "Without the controller this long in the middle of a rollout, go back to the last confirmed version (default 10m; 0 = never).")
+    var revertAfter: String = "10m"
+
     func run() async throws {
         let configuration: AgentConfiguration
         do {
@@ -83,6 +103,9 @@ struct AgentCommand: AsyncParsableCommand {
         guard let interval = AgentConfiguration.parseInterval(reportInterval), interval >= .milliseconds(100) else {
             throw .configuration("--report-interval must be a duration of at least 100ms (5s, 500ms, 1m), got \(reportInterval)")
         }
+        guard let revert = AgentConfiguration.parseInterval(revertAfter) else {
+            throw .configuration("--revert-after must be a duration (10m, 90s) or 0 for never, got \(revertAfter)")
+        }
         var labelMap: [String: String] = [:]
         for pair in labels {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
@@ -90,7 +113,7 @@ struct AgentCommand: AsyncParsableCommand {
             }
             labelMap[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
-        return AgentConfiguration(
+        var configuration = AgentConfiguration(
             controllerHost: endpoint.host,
             controllerPort: endpoint.port,
             joinToken: token ?? Self.environment("DROVER_TOKEN"),
@@ -101,6 +124,11 @@ struct AgentCommand: AsyncParsableCommand {
             bindAddress: bindAddress,
             reportInterval: interval,
             serverName: serverName)
+        configuration.dockerSocket = dockerSocket ?? Self.environment("DROVER_DOCKER_SOCKET")
+        configuration.processEngine = processEngine
+        configuration.proxyAddress = proxyAddress ?? Self.environment("DROVER_PROXY_ADDRESS") ?? "0.0.0.0"
+        configuration.revertAfter = revert == .zero ? nil : revert
+        return configuration
     }
 
     private static func fail(_ error: AgentError) -> Never {

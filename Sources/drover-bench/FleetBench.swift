@@ -69,7 +69,10 @@ struct FleetBench: AsyncParsableCommand {
 
         // 1. Enrollment, through the real protocol.
         let enrollStart = clock.now
-        let identities = try await enrollAll(port: controller.port, pin: controller.pin, token: token)
+        let identities = try await FleetEnrollment(
+            port: controller.port, pin: controller.pin, token: token, addresses: addresses, concurrency: enrollConcurrency,
+            labels: ["bench": "fleet"]
+        ).enroll(count: agents) { progress($0) }
         let enrollSeconds = Statistics.seconds(clock.now - enrollStart)
         progress("enrolled \(agents) hosts in \(Statistics.format(enrollSeconds)) s")
 
@@ -132,50 +135,6 @@ struct FleetBench: AsyncParsableCommand {
             failedAttempts: counters.failedAttempts.load(ordering: .relaxed),
             lostSessions: counters.lostSessions.load(ordering: .relaxed))
         print(json ? report.json : report.table)
-    }
-
-    /// Enrolls every stand-in host with the shared token, `enrollConcurrency` at a time.
-    private func enrollAll(port: Int, pin: String, token: String) async throws -> [AgentIdentity] {
-        let caPin = try CAPin(parsing: pin)
-        let logger = DroverLogger(label: "bench.enroll", minimumLevel: .error)
-        let count = agents
-        let addressCount = addresses
-        return try await withThrowingTaskGroup(of: (Int, AgentIdentity).self) { group in
-            var identities = [AgentIdentity?](repeating: nil, count: count)
-            var next = 0
-            func addNext() {
-                let index = next
-                next += 1
-                let configuration = AgentConfiguration(
-                    controllerHost: "127.0.0.1", controllerPort: port, stateDirectory: "/nonexistent",
-                    name: "sim-\(index)", labels: ["bench": "fleet"], bindAddress: "127.0.0.\(2 + index % addressCount)",
-                    serverName: FleetController.serverName)
-                group.addTask {
-                    let enroller = Enroller(configuration: configuration, logger: logger)
-                    var attempt = 0
-                    while true {
-                        do {
-                            return (index, try await enroller.enroll(token: token, pin: caPin))
-                        } catch let error as AgentError {
-                            throw error
-                        } catch {
-                            attempt += 1
-                            if attempt >= 5 { throw error }
-                            try await Task.sleep(for: .milliseconds(200 * attempt))
-                        }
-                    }
-                }
-            }
-            while next < min(enrollConcurrency, count) { addNext() }
-            var done = 0
-            while let (index, identity) = try await group.next() {
-                identities[index] = identity
-                done += 1
-                if done % 1_000 == 0 { progress("enrolled \(done)/\(count)") }
-                if next < count { addNext() }
-            }
-            return identities.map { $0! }
-        }
     }
 
     private func measureSteadyState(controller: FleetController, counters: FleetCounters) async throws -> FleetReport.Steady {

@@ -2,10 +2,10 @@ import DroverAgent
 import DroverSession
 import DroverTLS
 import DroverWire
-import Synchronization
-import SwiftProtobuf
 import NIOCore
 import NIOPosix
+import SwiftProtobuf
+import Synchronization
 
 /// One stand-in host for `drover-bench fleet`: its own enrolled identity, its own mutual-TLS
 /// connection, the real session state machine, reconnect backoff with full jitter, and a host
@@ -28,6 +28,10 @@ struct SimulatedAgent: Sendable {
     let serverName: String
     let bindAddress: String
     let seed: UInt64
+    /// The host's index in the fleet.
+    var index = 0
+    /// How it carries out swap commands; `nil` rejects them (the fleet benchmark).
+    var swaps: SwapSimulation?
 
     /// Runs sessions until the task is cancelled.
     func run(counters: FleetCounters) async {
@@ -85,81 +89,104 @@ struct SimulatedAgent: Sendable {
         let hostname = identity.hostID
         var localHost = host
         defer { host = localHost }
+        let swaps = self.swaps
+        let index = self.index
         return try await connection.channel.executeThenClose { inbound, outbound in
-            var writer = FrameWriter(outbound: outbound)
-            var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy(hostname: hostname))
-            var established = false
-            var ending = ClientSessionStateMachine.Ending.failed("connection ended")
-            var reportWrittenAt: ContinuousClock.Instant?
-            var lastReportUnixMs: Int64 = 0
-            defer { if established { counters.open.subtract(1, ordering: .relaxed) } }
+            // Results of simulated swaps are sent when their timer fires; the timers die with the session.
+            try await withThrowingTaskGroup(of: Void.self) { pending in
+                defer { pending.cancelAll() }
+                let events = AsyncStream.makeStream(of: SessionEvent.self)
+                var writer = FrameWriter(outbound: outbound)
+                var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy(hostname: hostname))
+                var established = false
+                var ending = ClientSessionStateMachine.Ending.failed("connection ended")
+                var reportWrittenAt: ContinuousClock.Instant?
+                var lastReportUnixMs: Int64 = 0
+                defer { if established { counters.open.subtract(1, ordering: .relaxed) } }
 
-            func perform(_ actions: [ClientSessionStateMachine.Action]) async throws -> Bool {
-                for action in actions {
-                    switch action {
-                    case .send(let envelope):
-                        if case .heartbeat = envelope.message, !envelope.isResponse, machine.isEstablished {
-                            // Every heartbeat carries a report just before it (see the type's comment).
-                            let now = UnixTime.nowMillis()
-                            let report = localHost.nextReport(
-                                collectedUnixMs: now,
-                                intervalMs: lastReportUnixMs == 0 ? 0 : UInt32(clamping: now - lastReportUnixMs))
-                            lastReportUnixMs = now
-                            for reportAction in machine.report(report) {
-                                guard case .send(let reportEnvelope) = reportAction else { continue }
-                                if case .hostReport(let sent) = reportEnvelope.message {
-                                    counters.reportBytes.add(((try? sent.serializedBytes()) as [UInt8]?)?.count ?? 0, ordering: .relaxed)
+                func perform(_ actions: [ClientSessionStateMachine.Action]) async throws -> Bool {
+                    for action in actions {
+                        switch action {
+                        case .send(let envelope):
+                            if case .heartbeat = envelope.message, !envelope.isResponse, machine.isEstablished {
+                                // Every heartbeat carries a report just before it (see the type's comment).
+                                let now = UnixTime.nowMillis()
+                                let report = localHost.nextReport(
+                                    collectedUnixMs: now,
+                                    intervalMs: lastReportUnixMs == 0 ? 0 : UInt32(clamping: now - lastReportUnixMs))
+                                lastReportUnixMs = now
+                                for reportAction in machine.report(report) {
+                                    guard case .send(let reportEnvelope) = reportAction else { continue }
+                                    if case .hostReport(let sent) = reportEnvelope.message {
+                                        counters.reportBytes.add(
+                                            ((try? sent.serializedBytes()) as [UInt8]?)?.count ?? 0, ordering: .relaxed)
+                                    }
+                                    reportWrittenAt = .now
+                                    try await writer.write(reportEnvelope)
+                                    counters.reports.add(1, ordering: .relaxed)
                                 }
-                                reportWrittenAt = .now
-                                try await writer.write(reportEnvelope)
-                                counters.reports.add(1, ordering: .relaxed)
                             }
+                            try await writer.write(envelope)
+                        case .established(let session):
+                            writer.apply(session)
+                            established = true
+                            counters.open.add(1, ordering: .relaxed)
+                            counters.established.add(1, ordering: .relaxed)
+                        case .close(let envelope, let end):
+                            if let envelope { try? await writer.write(envelope) }
+                            ending = end
+                            return false
+                        case .command(let requestID, let command):
+                            guard let swaps else {
+                                var ack = Drover_V1_CommandAck()
+                                ack.commandID = command.id
+                                ack.status = .rejected
+                                ack.reason = "the fleet benchmark's simulated agents run no services"
+                                if try await !perform(machine.answerCommand(requestID: requestID, ack)) { return false }
+                                continue
+                            }
+                            let (ack, result) = swaps.receive(command, host: index)
+                            if try await !perform(machine.answerCommand(requestID: requestID, ack)) { return false }
+                            if let (after, result) = result {
+                                let continuation = events.continuation
+                                pending.addTask {
+                                    try? await Task.sleep(for: after)
+                                    continuation.yield(.commandUpdate(.commandResult(result)))
+                                }
+                            }
+                        case .renewed, .renewalFailed, .log:
+                            break
                         }
-                        try await writer.write(envelope)
-                    case .established(let session):
-                        writer.apply(session)
-                        established = true
-                        counters.open.add(1, ordering: .relaxed)
-                        counters.established.add(1, ordering: .relaxed)
-                    case .close(let envelope, let end):
-                        if let envelope { try? await writer.write(envelope) }
-                        ending = end
-                        return false
-                    case .command(let requestID, let command):
-                        var ack = Drover_V1_CommandAck()
-                        ack.commandID = command.id
-                        ack.status = .rejected
-                        ack.reason = "the fleet benchmark's simulated agents run no services"
-                        if try await !perform(machine.answerCommand(requestID: requestID, ack)) { return false }
-                    case .renewed, .renewalFailed, .log:
-                        break
                     }
-                }
-                return true
-            }
-
-            guard try await perform(machine.start(now: .now)) else { return (established, ending) }
-            let events = AsyncStream.makeStream(of: SessionEvent.self)
-            try await SessionDriver.run(inbound: inbound, tickInterval: .seconds(1), events: events) { event in
-                switch event {
-                case .frame(let frame):
-                    if frame.type == .heartbeat, frame.flags.contains(.response), let written = reportWrittenAt {
-                        counters.recordLatency(.now - written)
-                        reportWrittenAt = nil
-                    }
-                    return try await perform(machine.receive(frame, now: .now))
-                case .tick:
-                    return try await perform(machine.tick(now: .now, nowUnixMs: UnixTime.nowMillis()))
-                case .shutdown(let reason):
-                    return try await perform(machine.shutdown(reason: reason))
-                case .command, .commandUpdate:
                     return true
-                case .inboundEnded(let error):
-                    ending = .failed(error.map { "connection lost: \($0)" } ?? "the controller closed the connection")
-                    return false
                 }
+
+                guard try await perform(machine.start(now: .now)) else { return (established, ending) }
+                try await SessionDriver.run(inbound: inbound, tickInterval: .seconds(1), events: events) { event in
+                    switch event {
+                    case .frame(let frame):
+                        if frame.type == .heartbeat, frame.flags.contains(.response), let written = reportWrittenAt {
+                            counters.recordLatency(.now - written)
+                            reportWrittenAt = nil
+                        }
+                        return try await perform(machine.receive(frame, now: .now))
+                    case .tick:
+                        return try await perform(machine.tick(now: .now, nowUnixMs: UnixTime.nowMillis()))
+                    case .shutdown(let reason):
+                        return try await perform(machine.shutdown(reason: reason))
+                    case .commandUpdate(let update):
+                        if case .commandResult(let result) = update { swaps?.sent(result) }
+                        return try await perform(machine.commandUpdate(update))
+                    case .command:
+                        return true
+                    case .inboundEnded(let error):
+                        ending = .failed(
+                            error.map { "connection lost: \($0)" } ?? "the controller closed the connection")
+                        return false
+                    }
+                }
+                return (established, ending)
             }
-            return (established, ending)
         }
     }
 }

@@ -42,12 +42,14 @@ public final class APIServer: Sendable {
         store: any StateStore,
         inventory: SharedFleetInventory,
         fleetControl: any FleetControl,
+        rolloutControl: (any RolloutControl)? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws {
         try self.init(
             configuration: configuration,
             router: DroverRouter(
-                configuration: configuration, store: store, inventory: inventory, fleetControl: fleetControl),
+                configuration: configuration, store: store, inventory: inventory, fleetControl: fleetControl,
+                rolloutControl: rolloutControl),
             group: group)
     }
 

@@ -1,9 +1,11 @@
 import DroverInventory
 import DroverStore
 
-/// The Drover API: hosts, join tokens, metrics, health and the agent installer downloads.
+/// The Drover API: hosts, join tokens, deploys and rollouts, services, metrics, health and the
+/// agent installer downloads.
 ///
-/// Roles: `viewer` reads hosts (and `/metrics`); `operator` drains; `admin` removes hosts and
+/// Roles: `viewer` reads hosts, rollouts and services (and `/metrics`); `operator` drains,
+/// deploys and pauses, resumes, aborts or rolls back; `admin` removes hosts and
 /// manages join tokens. `/healthz`, `/install.sh` and `/download/drover-agent` need no token
 /// (an installing host has only its join token, which the controller checks at enrollment).
 public struct DroverRouter: Router {
@@ -11,19 +13,24 @@ public struct DroverRouter: Router {
     let store: any StateStore
     let inventory: SharedFleetInventory
     let fleetControl: any FleetControl
+    let rolloutControl: (any RolloutControl)?
     let auth: APIAuthorization
 
-    /// A router over `store` and `inventory` that cuts removed hosts off through `fleetControl`.
+    /// A router over `store` and `inventory` that cuts removed hosts off through `fleetControl`
+    /// and serves deploys and rollouts through `rolloutControl` (without one, those routes
+    /// answer 503).
     public init(
         configuration: APIServerConfiguration,
         store: any StateStore,
         inventory: SharedFleetInventory,
-        fleetControl: any FleetControl
+        fleetControl: any FleetControl,
+        rolloutControl: (any RolloutControl)? = nil
     ) {
         self.configuration = configuration
         self.store = store
         self.inventory = inventory
         self.fleetControl = fleetControl
+        self.rolloutControl = rolloutControl
         self.auth = APIAuthorization(store: store, clock: configuration.clock)
     }
 
@@ -63,6 +70,8 @@ public struct DroverRouter: Router {
             }
         case let s where s.count == 3 && s[0] == "v1" && s[1] == "tokens":
             return only(["DELETE"], method) { revokeToken(request, s[2]) }
+        case let s where s.count >= 2 && s[0] == "v1" && ["deploys", "rollouts", "services"].contains(s[1]):
+            return await rolloutRoute(request, Array(s.dropFirst()))
         default:
             return .error(status: 404, code: "not_found", message: "no route for \(request.path)")
         }

@@ -1,0 +1,223 @@
+import DroverRuntime
+import SwiftProtobuf
+import DroverSession
+import DroverWire
+import NIOConcurrencyHelpers
+
+/// Carries out the controller's commands on this host (Protocol/README.md §7.3): answers each
+/// at once with an ack, runs swaps through the ``SwapExecutor``, and sends progress and results
+/// on whatever session is open.
+///
+/// Results are kept until the controller has seen them: they are re-sent after every
+/// reconnect until the controller re-delivers the command and gets `DUPLICATE` with the
+/// result (§7.3 step 4). If the controller is gone for longer than `revertAfter` while a
+/// service runs a version it has not confirmed (the middle of a rollout), the host goes back to
+/// the last confirmed version on its own.
+public final class AgentCommandHandler: Sendable {
+    /// The executor doing the swaps.
+    public let executor: SwapExecutor
+    /// How long the controller may be gone mid-rollout before the host reverts on its own; nil: never.
+    public let revertAfter: Duration?
+    private let logger: DroverLogger
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        /// Sends a progress or result frame on the open session (nil when none is open).
+        var send: (@Sendable (DroverMessage) -> Void)?
+        /// Results the controller has not confirmed yet, by command id.
+        var unconfirmed: [String: Drover_V1_CommandResult] = [:]
+        /// Whether a revert on controller loss ran for this disconnection.
+        var revertedWhileDisconnected = false
+    }
+
+    /// A handler over `executor`.
+    public init(executor: SwapExecutor, revertAfter: Duration?, logger: DroverLogger = DroverLogger(label: "drover.agent.commands")) {
+        self.executor = executor
+        self.revertAfter = revertAfter
+        self.logger = logger
+    }
+
+    /// Builds the executor from the agent's configuration: the engines it names (none: `nil`,
+    /// the agent rejects swaps), a journal in the state directory, instances labelled with the host.
+    public static func make(configuration: AgentConfiguration, hostID: String, logger: DroverLogger) throws -> AgentCommandHandler? {
+        let docker = configuration.dockerSocket.map { DockerEngine(socketPath: $0) }
+        let process = try configuration.processEngine ? ProcessEngine(stateDirectory: configuration.stateDirectory + "/processes") : nil
+        guard docker != nil || process != nil else { return nil }
+        let executor = try SwapExecutor(
+            configuration: SwapExecutorConfiguration(
+                stateDirectory: configuration.stateDirectory, proxyHost: configuration.proxyAddress,
+                instanceLabels: ["drover.host": hostID]),
+            docker: docker, process: process, logger: logger)
+        return AgentCommandHandler(executor: executor, revertAfter: configuration.revertAfter, logger: logger)
+    }
+
+    /// Recovers the journal, then runs swaps and forwards their progress until ``shutdown()``.
+    public func run() async {
+        await executor.recover()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.executor.run() }
+            group.addTask {
+                for await step in self.executor.progress {
+                    self.forward(step)
+                }
+            }
+        }
+    }
+
+    /// Stops the executor (running swaps get their grace; instances keep running).
+    public func shutdown() async {
+        await executor.shutdown()
+    }
+
+    // MARK: - Sessions
+
+    /// A session was established: updates go to `send`; returns the results to re-send now.
+    public func sessionEstablished(send: @escaping @Sendable (DroverMessage) -> Void) -> [Drover_V1_CommandResult] {
+        state.withLockedValue { state in
+            state.send = send
+            state.revertedWhileDisconnected = false
+            return state.unconfirmed.values.sorted { $0.finishedUnixMs < $1.finishedUnixMs }
+        }
+    }
+
+    /// The session ended: updates wait for the next one.
+    public func sessionEnded() {
+        state.withLockedValue { $0.send = nil }
+    }
+
+    /// Called while the agent has no session: after `revertAfter` without the controller,
+    /// services on an unconfirmed version go back to their known-good version (once per disconnection).
+    public func controllerAbsent(for absence: Duration) async {
+        guard let revertAfter, absence >= revertAfter else { return }
+        let due = state.withLockedValue { state -> Bool in
+            defer { state.revertedWhileDisconnected = true }
+            return !state.revertedWhileDisconnected
+        }
+        guard due else { return }
+        for service in await executor.state() where service.knownGoodVersion != nil && service.knownGoodVersion != service.version {
+            logger.warning("no controller for \(absence) in the middle of a rollout; reverting to the confirmed version", [
+                "service": service.service, "version": service.version, "known.good": service.knownGoodVersion ?? "-",
+            ])
+            if let result = await executor.revertToKnownGood(service: service.service) {
+                logger.notice("reverted on my own: \(result.message)", ["service": service.service])
+            }
+        }
+    }
+
+    // MARK: - Commands
+
+    /// The ack for `command`; a new swap starts in the executor.
+    public func receive(_ command: Drover_V1_Command, nowUnixMs: Int64) async -> Drover_V1_CommandAck {
+        var ack = Drover_V1_CommandAck()
+        ack.commandID = command.id
+        func reject(_ reason: String) -> Drover_V1_CommandAck {
+            ack.status = .rejected
+            ack.reason = reason
+            logger.warning("command rejected: \(reason)", ["command.id": command.id, "command.kind": "\(command.kind)"])
+            return ack
+        }
+        guard !command.id.isEmpty else { return reject("the command has no id") }
+        switch command.kind {
+        case .swap, .rollback:
+            let payload: Drover_V1_SwapPayload
+            do {
+                payload = try Drover_V1_SwapPayload(serializedBytes: command.payload)
+            } catch {
+                return reject("the payload is not a SwapPayload: \(error)")
+            }
+            if command.deadlineUnixMs > 0, command.deadlineUnixMs <= nowUnixMs, await executor.result(commandID: command.id) == nil {
+                return reject("the command's deadline has passed")
+            }
+            let order: SwapOrder
+            do {
+                order = try SwapOrder(payload: payload, revert: command.kind == .rollback)
+            } catch {
+                return reject(error.description)
+            }
+            switch await executor.submit(commandID: command.id, order: order) {
+            case .accepted:
+                ack.status = .accepted
+                logger.info("swap accepted", ["command.id": command.id, "service": order.service, "version": order.version])
+            case .duplicate(let result):
+                ack.status = .duplicate
+                if let result {
+                    ack.result = result.commandResult(commandID: command.id)
+                    // The controller has the result now.
+                    state.withLockedValue { _ = $0.unconfirmed.removeValue(forKey: command.id) }
+                }
+            case .rejected(let reason):
+                return reject(reason)
+            }
+            return ack
+        case .confirm:
+            guard let payload = try? Drover_V1_ConfirmPayload(serializedBytes: command.payload), !payload.service.isEmpty else {
+                return reject("the payload is not a ConfirmPayload with a service")
+            }
+            let confirmed = await executor.confirm(service: payload.service, version: payload.version)
+            ack.status = .accepted
+            var result = Drover_V1_CommandResult()
+            result.commandID = command.id
+            result.outcome = confirmed ? .succeeded : .failed
+            result.message = confirmed
+                ? "\(payload.service) \(payload.version) is the known-good version"
+                : "\(payload.service) does not run \(payload.version) here (nothing changed)"
+            result.startedUnixMs = nowUnixMs
+            result.finishedUnixMs = nowUnixMs
+            result.details = ["version": payload.version]
+            send(result, keep: false)
+            return ack
+        case .noop:
+            ack.status = .accepted
+            var result = Drover_V1_CommandResult()
+            result.commandID = command.id
+            result.outcome = .succeeded
+            result.message = "noop"
+            result.startedUnixMs = nowUnixMs
+            result.finishedUnixMs = nowUnixMs
+            send(result, keep: false)
+            return ack
+        default:
+            return reject("this agent does not carry out \(command.kind) commands")
+        }
+    }
+
+    /// What each service runs, for host reports.
+    public func serviceStatuses() async -> [Drover_V1_ServiceStatus] {
+        let journal = await executor.journalSnapshot()
+        return await executor.state().map { service in
+            var status = Drover_V1_ServiceStatus()
+            status.service = service.service
+            status.version = service.version
+            status.previousVersion = service.previousVersion ?? ""
+            status.instances = UInt32(service.instances.count)
+            status.publicPort = UInt32(journal.services[service.service]?.current?.order.publicPort ?? 0)
+            if let swap = journal.services[service.service]?.swap { status.swappingTo = swap.targetVersion }
+            return status
+        }
+    }
+
+    private func forward(_ step: SwapProgress) {
+        if let result = step.result {
+            // Reverts the agent started on its own have no controller command to answer.
+            guard !step.commandID.hasPrefix("revert-") else { return }
+            send(result.commandResult(commandID: step.commandID), keep: true)
+            return
+        }
+        var progress = Drover_V1_CommandProgress()
+        progress.commandID = step.commandID
+        progress.step = step.step.rawValue
+        progress.percent = UInt32(clamping: step.percent)
+        progress.message = step.message
+        progress.unixMs = UnixTime.nowMillis()
+        let send = state.withLockedValue { $0.send }
+        send?(.commandProgress(progress))
+    }
+
+    private func send(_ result: Drover_V1_CommandResult, keep: Bool) {
+        let send = state.withLockedValue { state in
+            if keep { state.unconfirmed[result.commandID] = result }
+            return state.send
+        }
+        send?(.commandResult(result))
+    }
+}

@@ -1,0 +1,19 @@
+import DroverProxy
+
+/// What the swap executor needs from a service's proxy: the I/O seam between swap logic and
+/// ``ServiceProxy`` (unit tests substitute a recorder).
+public protocol TrafficRouter: AnyObject, Sendable {
+    /// Binds the public port and starts forwarding; returns the bound port.
+    func start() async throws -> Int
+    /// Replaces the routing table.
+    func update(_ table: RoutingTable) async throws(ProxyError)
+    /// Stops new traffic to a backend and waits for what is in flight, up to `timeout`.
+    func drain(backendID: String, timeout: Duration) async -> DrainResult
+    /// Stops listening and closes everything after letting traffic in flight finish.
+    func close(timeout: Duration) async
+}
+
+extension ServiceProxy: TrafficRouter {}
+
+/// Makes the proxy for one service.
+public typealias TrafficRouterFactory = @Sendable (ServiceProxyConfiguration) throws -> any TrafficRouter

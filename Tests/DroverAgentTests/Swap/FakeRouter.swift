@@ -1,0 +1,68 @@
+import DroverAgent
+import DroverProxy
+import Synchronization
+
+/// A ``TrafficRouter`` that records what the executor asks of it.
+final class FakeRouter: TrafficRouter {
+    struct State {
+        var tables: [RoutingTable] = []
+        var drained: [String] = []
+        var started = false
+        var closed = false
+    }
+
+    let port: Int
+    let state = Mutex(State())
+    /// Sees "update" and "drain" as they happen.
+    let hook = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    init(port: Int) {
+        self.port = port
+    }
+
+    var table: RoutingTable? { state.withLock { $0.tables.last } }
+    var tables: [RoutingTable] { state.withLock { $0.tables } }
+    var drained: [String] { state.withLock { $0.drained } }
+    var isStarted: Bool { state.withLock { $0.started } }
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    func start() async throws -> Int {
+        state.withLock { $0.started = true }
+        return port
+    }
+
+    func update(_ table: RoutingTable) async throws(ProxyError) {
+        try table.validate()
+        hook.withLock { $0 }?("update")
+        state.withLock { $0.tables.append(table) }
+    }
+
+    func drain(backendID: String, timeout: Duration) async -> DrainResult {
+        hook.withLock { $0 }?("drain")
+        state.withLock { $0.drained.append(backendID) }
+        return DrainResult(backendID: backendID, inFlightAtStart: 0, forceClosed: 0, duration: .zero)
+    }
+
+    func close(timeout: Duration) async {
+        state.withLock { $0.closed = true }
+    }
+}
+
+/// Makes ``FakeRouter``s and remembers them by port.
+final class FakeRouters: Sendable {
+    let made = Mutex<[FakeRouter]>([])
+    var factory: TrafficRouterFactory {
+        { configuration in
+            let router = FakeRouter(port: configuration.port)
+            self.made.withLock { $0.append(router) }
+            return router
+        }
+    }
+
+    /// The newest router made for `port`.
+    func router(port: Int) -> FakeRouter? {
+        made.withLock { $0.last { $0.port == port } }
+    }
+
+    var all: [FakeRouter] { made.withLock { $0 } }
+}

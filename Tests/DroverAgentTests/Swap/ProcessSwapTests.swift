@@ -1,0 +1,182 @@
+import DroverAgent
+import DroverRuntime
+import DroverSession
+import Foundation
+import Testing
+
+/// A service of busybox httpd processes (busybox-static, installed by scripts/podman-setup)
+/// swapped by a real ``SwapExecutor`` over the real ``ProcessEngine`` and ``ServiceProxy``.
+struct ProcessSite {
+    let root: String
+    let engine: ProcessEngine
+
+    /// busybox httpd serving `/` (the version) and, when healthy, `/health`, on `$PORT`.
+    func order(_ version: String, port: Int, healthy: Bool = true) throws -> SwapOrder {
+        let www = root + "/www-" + version
+        try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
+        try Data(version.utf8).write(to: URL(fileURLWithPath: www + "/index.html"))
+        if healthy { try Data("ok".utf8).write(to: URL(fileURLWithPath: www + "/health")) }
+        return SwapOrder(
+            service: "web", version: version, engine: .process,
+            command: ["/bin/sh", "-c", "exec /bin/busybox httpd -f -p 127.0.0.1:$PORT -h \(www)"],
+            publicPort: port, health: .http(path: "/health", status: 200), healthInterval: .milliseconds(100),
+            healthTimeout: .seconds(1), healthyThreshold: 2, unhealthyThreshold: 3, startPeriod: .seconds(2),
+            healthyDeadline: .seconds(20), drainTimeout: .seconds(5), stopGrace: .seconds(2))
+    }
+
+    func makeExecutor(proxyHost: String) throws -> SwapExecutor {
+        try SwapExecutor(
+            configuration: SwapExecutorConfiguration(stateDirectory: root + "/agent", proxyHost: proxyHost),
+            process: engine, logger: DroverLogger(label: "test.swap", minimumLevel: .warning))
+    }
+
+    /// Runs `body` with a fresh site; on every path stops every instance and removes the directory.
+    static func with(_ body: (ProcessSite) async throws -> Void) async throws {
+        let root = temporaryPath("swap-process")
+        let site = ProcessSite(root: root, engine: try ProcessEngine(stateDirectory: root + "/engine"))
+        func cleanUp() async {
+            for instance in (try? await site.engine.list(labels: [:])) ?? [] where instance.isRunning {
+                try? await site.engine.stop(instance.id, grace: .zero)
+            }
+            try? FileManager.default.removeItem(atPath: root)
+        }
+        do {
+            try await body(site)
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+}
+
+/// Runs `body` while `executor.run()` runs; shuts the executor down on every path.
+func whileRunning(_ executor: SwapExecutor, _ body: () async throws -> Void) async throws {
+    await executor.recover()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await executor.run() }
+        do {
+            try await body()
+        } catch {
+            await executor.shutdown(grace: .zero)
+            throw error
+        }
+        await executor.shutdown()
+        try await group.waitForAll()
+    }
+}
+
+/// Submits and waits for the result.
+func swapAndWait(_ executor: SwapExecutor, _ commandID: String, _ order: SwapOrder) async throws -> SwapResult {
+    #expect(await executor.submit(commandID: commandID, order: order) == .accepted)
+    var result: SwapResult?
+    try await eventually(timeout: .seconds(60), "result of \(commandID)") {
+        result = await executor.result(commandID: commandID)
+        return result != nil
+    }
+    return result!
+}
+
+/// Runs `load` while `body` runs, then stops it.
+func underLoad(_ load: LoadGenerator, _ body: () async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await load.run() }
+        do {
+            try await body()
+        } catch {
+            load.stop()
+            throw error
+        }
+        load.stop()
+        try await group.waitForAll()
+    }
+}
+
+/// Whether a client's answers never go back to `old` once `new` has answered.
+func switchesOnce(_ versions: [String], from old: String, to new: String) -> Bool {
+    guard let first = versions.firstIndex(of: new) else { return false }
+    return versions[..<first].allSatisfy { $0 == old } && versions[first...].allSatisfy { $0 == new }
+}
+
+@Suite(.serialized) struct ProcessSwapTests {
+    @Test func aSwapUnderLoadFailsNoRequestAndAFailingVersionIsRefused() async throws {
+        try await ProcessSite.with { site in
+            // Its own loopback address, as when several agents share one machine.
+            let host = "127.0.0.2"
+            let port = try LoopbackPort.free()
+            let executor = try site.makeExecutor(proxyHost: host)
+            try await whileRunning(executor) {
+                let first = try await swapAndWait(executor, "c-1", try site.order("v1", port: port))
+                #expect(first.outcome == .succeeded, "\(first.message)")
+                #expect(await httpGet(host: host, port: port, "/")?.body == "v1")
+
+                let load = LoadGenerator(host: host, port: port)
+                try await underLoad(load) {
+                    try await eventually("load on v1") { load.count("v1") >= 50 }
+                    let second = try await swapAndWait(executor, "c-2", try site.order("v2", port: port))
+                    #expect(second.outcome == .succeeded, "\(second.message)")
+                    try await eventually("load on v2") { load.count("v2") >= 50 }
+                }
+                #expect(load.failures.isEmpty, "\(load.failures.prefix(5))")
+                for (client, versions) in load.versions {
+                    #expect(switchesOnce(versions, from: "v1", to: "v2"), "\(client) went back to v1")
+                }
+
+                let state = try #require(await executor.state().first)
+                #expect(state.version == "v2" && state.previousVersion == "v1" && state.proxyPort == port)
+                let v1 = try await site.engine.list(labels: [DroverLabels.version: "v1"])
+                #expect(v1.count == 1 && v1.allSatisfy { !$0.isRunning }, "v1 is stopped and kept")
+
+                // v3 has no /health: refused, and v2 keeps serving every request.
+                let steady = LoadGenerator(host: host, port: port)
+                var third: SwapResult?
+                try await underLoad(steady) {
+                    third = try await swapAndWait(executor, "c-3", try site.order("v3", port: port, healthy: false))
+                    try await eventually("more load") { steady.succeeded >= 50 }
+                }
+                let refused = try #require(third)
+                #expect(refused.outcome == .failed)
+                #expect(refused.details["observed"]?.hasPrefix("3 consecutive failures: GET /health: status 404") == true)
+                #expect(refused.details["threshold"] == "3 failures")
+                #expect(steady.failures.isEmpty, "\(steady.failures.prefix(5))")
+                #expect(steady.count("v3") == 0 && steady.count("v2") == steady.succeeded)
+                #expect(try await site.engine.list(labels: [DroverLabels.version: "v3"]).isEmpty)
+                #expect(await executor.state().first?.version == "v2")
+            }
+        }
+    }
+
+    @Test func aRestartedAgentRecoversAndServesAgain() async throws {
+        try await ProcessSite.with { site in
+            let host = "127.0.0.1"
+            let port = try LoopbackPort.free()
+            let first = try site.makeExecutor(proxyHost: host)
+            try await whileRunning(first) {
+                let deployed = try await swapAndWait(first, "c-1", try site.order("v1", port: port))
+                #expect(deployed.outcome == .succeeded)
+                #expect(await httpGet(host: host, port: port, "/")?.body == "v1")
+            }
+            // The agent is gone (its proxy with it); the instance it started keeps running.
+            #expect(await httpGet(host: host, port: port, "/") == nil)
+            let instances = try await site.engine.list(labels: [DroverLabels.service: "web"])
+            #expect(instances.count == 1 && instances[0].isRunning)
+            // Then the instance dies too, as on a host reboot.
+            try await site.engine.stop(instances[0].id, grace: .zero)
+
+            let second = try site.makeExecutor(proxyHost: host)
+            try await whileRunning(second) {
+                try await eventually("the recovered service to answer") {
+                    await httpGet(host: host, port: port, "/")?.body == "v1"
+                }
+                let again = await second.submit(commandID: "c-1", order: try site.order("v1", port: port))
+                #expect(again != .accepted)
+                let state = try #require(await second.state().first)
+                #expect(state.version == "v1" && state.instances.map(\.id) == [instances[0].id.rawValue])
+                // And it swaps on from there.
+                let swapped = try await swapAndWait(second, "c-2", try site.order("v2", port: port))
+                #expect(swapped.outcome == .succeeded)
+                #expect(await httpGet(host: host, port: port, "/")?.body == "v2")
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A keep-alive HTTP/1.1 client over one real connection (as in the proxy tests).
+final class TestHTTPClient {
+    struct Response: Sendable {
+        var status: UInt
+        var body: String
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private var iterator: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
+
+    init(
+        iterator: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
+    ) {
+        self.iterator = iterator
+        self.outbound = outbound
+    }
+
+    /// Sends `GET uri` and reads the whole response.
+    func get(_ uri: String, close: Bool = false) async throws -> Response {
+        var headers = HTTPHeaders([("host", "localhost")])
+        if close { headers.add(name: "connection", value: "close") }
+        try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)))
+        try await outbound.write(.end(nil))
+        var head: HTTPResponseHead?
+        var body = ByteBuffer()
+        while let part = try await iterator.next() {
+            switch part {
+            case .head(let received): head = received
+            case .body(var chunk): body.writeBuffer(&chunk)
+            case .end:
+                guard let head else { throw Failure(description: "response end without a head") }
+                return Response(status: head.status.code, body: String(buffer: body))
+            }
+        }
+        throw Failure(description: "connection closed before the response ended")
+    }
+}
+
+/// Runs `body` with a keep-alive client connected to `host:port`; the connection closes afterwards.
+func withHTTPClient<T>(host: String, port: Int, _ body: (TestHTTPClient) async throws -> T) async throws -> T {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connectTimeout(.seconds(2))
+        .connect(host: host, port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                    wrappingChannelSynchronously: channel)
+            }
+        }
+    return try await channel.executeThenClose { inbound, outbound in
+        try await body(TestHTTPClient(iterator: inbound.makeAsyncIterator(), outbound: outbound))
+    }
+}
+
+/// One `GET` on a new connection; nil when it fails.
+func httpGet(host: String, port: Int, _ uri: String) async -> TestHTTPClient.Response? {
+    try? await withHTTPClient(host: host, port: port) { try await $0.get(uri, close: true) }
+}
