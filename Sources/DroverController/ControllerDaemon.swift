@@ -55,17 +55,20 @@ public final class ControllerDaemon: Sendable {
         }
         self.service = service
         self.sink = sink
-        let rollouts = RolloutCoordinator(store: service.store, dispatcher: service.registry, availability: inventory)
-        service.commands.attach(rollouts)
-        sink.observe(rollouts)
-        self.rollouts = rollouts
         var apiConfiguration = APIServerConfiguration(
             host: options.host, port: options.port,
             tls: service.pki.serverTLSConfiguration(denyList: TLSDenyList()))
         apiConfiguration.metricsRequireToken = options.metricsRequireToken
         apiConfiguration.installScriptPath = options.installScriptPath
         apiConfiguration.agentBinaryPath = options.agentBinaryPath
-        api = try APIServer(configuration: apiConfiguration, store: service.store, inventory: inventory, fleetControl: service)
+        // The rollout engine: agents' answers and inventory transitions reach it from here on.
+        let rollouts = RolloutCoordinator(store: service.store, dispatcher: service.registry, availability: inventory)
+        service.commands.attach(rollouts)
+        sink.observe(rollouts)
+        self.rollouts = rollouts
+        api = try APIServer(
+            configuration: apiConfiguration, store: service.store, inventory: inventory, fleetControl: service,
+            rolloutControl: RolloutControlAdapter(rollouts))
         bootstrapToken = try Self.bootstrapAdminToken(store: service.store, directory: configuration.dataDirectory)
     }
 

@@ -1,3 +1,4 @@
+import DroverAPI
 import DroverController
 import DroverRollout
 import DroverStore
@@ -122,6 +123,12 @@ final class CoordinatorHarness {
         coordinator.tick()
     }
 
+    /// The rollout's persisted state machine state.
+    func persisted(_ id: String) throws -> RolloutState {
+        let record = try #require(try store.rollout(id: id))
+        return try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8))
+    }
+
     /// A controller restart: a new store on the same file, a new dispatcher, a new coordinator.
     func restart() throws {
         try store.close()
@@ -178,7 +185,7 @@ final class CoordinatorHarness {
                 accept(sent)
                 succeed(sent)
             }
-            if try coordinator.rollout(id)?.summary.phase == "finished" { return }
+            if try coordinator.rollout(id).summary.isFinished { return }
             advance(10_000)
         }
         Issue.record("rollout \(id) did not finish in \(maxSteps) steps")

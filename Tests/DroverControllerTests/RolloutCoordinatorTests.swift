@@ -1,3 +1,4 @@
+import DroverAPI
 import DroverController
 import DroverRollout
 import DroverStore
@@ -13,7 +14,7 @@ struct RolloutCoordinatorTests {
         let harness = try CoordinatorHarness()
         let first = try harness.deployAndFinish("v1")
         #expect(first.fromVersion == "none")
-        #expect(first.outcome == "succeeded")
+        #expect(first.phase == "succeeded")
         #expect(try harness.store.service(named: "web")?.currentVersion == "v1")
         let before = harness.swaps.count
 
@@ -56,13 +57,14 @@ struct RolloutCoordinatorTests {
         #expect(sent.map(\.host) == ["h-1", "h-2", "h-3"])
         try harness.driveToEnd(summary.id)
 
-        let detail = try #require(try harness.coordinator.rollout(summary.id))
-        #expect(detail.summary.outcome == "succeeded")
+        let detail = try harness.coordinator.rollout(summary.id)
+        #expect(detail.summary.phase == "succeeded")
+        #expect(detail.summary.outcome == "web runs v2 on 3 hosts")
         #expect(detail.summary.updatedCount == 3)
-        #expect(detail.hosts.map(\.name) == ["web-1", "web-2", "web-3"])
-        #expect(detail.hosts.allSatisfy { $0.status == "updated" && $0.version == "v2" })
-        #expect(detail.batches == [["web-1", "web-2"], ["web-3"]])
-        #expect(detail.progress.contains { $0.host == "h-3" && $0.message.contains("runs v2") })
+        #expect(detail.maxParallel == 2)
+        #expect(detail.hosts.map(\.host) == ["h-1", "h-2", "h-3"])
+        #expect(detail.hosts.allSatisfy { $0.status == "updated" && $0.version == "v2" && $0.attempt == 1 })
+        #expect(detail.log.contains { $0.host == "h-3" && $0.message.contains("runs v2") })
         #expect(try harness.store.service(named: "web")?.currentVersion == "v2")
         let confirms = harness.confirms.suffix(3)
         #expect(confirms.map(\.host).sorted() == ["h-1", "h-2", "h-3"])
@@ -75,11 +77,14 @@ struct RolloutCoordinatorTests {
         let services = try harness.coordinator.services()
         #expect(services.map(\.name) == ["web"])
         #expect(services.first?.currentVersion == "v2")
-        #expect(services.first?.hosts == ["web-1", "web-2", "web-3"])
-        #expect(services.first?.activeRolloutID == nil)
+        #expect(services.first?.hosts == ["h-1", "h-2", "h-3"])
+        #expect(services.first?.engine == "docker")
+        #expect(services.first?.publicPort == 80)
+        #expect(services.first?.activeRollout == nil)
         let history = try harness.coordinator.history(service: "web")
+        #expect(history.currentVersion == "v2")
         #expect(history.versions.map(\.version) == ["v2", "v1"])
-        #expect(history.versions.first?.current == true)
+        #expect(history.versions.first?.workload == "localhost/web:v2")
         #expect(history.rollouts.map(\.toVersion) == ["v2", "v1"])
     }
 
@@ -105,20 +110,21 @@ struct RolloutCoordinatorTests {
             #expect(payload.version == "v1")
             #expect(payload.image == "localhost/web:v1")
         }
-        #expect(try harness.coordinator.rollout(summary.id)?.summary.phase == "rolling-back")
-        #expect(try harness.coordinator.rollout(summary.id)?.rollbackDeadlineAt == harness.now + 300_000)
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "rolling_back")
+        #expect(try harness.coordinator.rollout(summary.id).rollbackDeadlineAt == harness.now + 300_000)
         harness.advance(1_500)
         for revert in reverts {
             harness.accept(revert)
             harness.succeed(revert)
         }
 
-        let detail = try #require(try harness.coordinator.rollout(summary.id))
-        #expect(detail.summary.outcome == "rolled-back")
+        let detail = try harness.coordinator.rollout(summary.id)
+        #expect(detail.summary.phase == "rolled_back")
+        #expect(detail.summary.outcome?.hasPrefix("rolled back: host h-2: unhealthy") == true)
         #expect(detail.summary.rollbackDurationMs == 1_500)
         let why = try #require(detail.why)
         #expect(why.host == "h-2")
-        #expect(why.signal == .unhealthy)
+        #expect(why.signal == "unhealthy")
         #expect(why.observed == "3 failed checks: HTTP 500")
         #expect(why.threshold == "health.unhealthy_threshold 3")
         #expect(why.revertedHosts == ["h-1", "h-2"])
@@ -140,7 +146,7 @@ struct RolloutCoordinatorTests {
         let sent = Array(harness.swaps.dropFirst(before))
         harness.accept(sent[0])
         harness.succeed(sent[0])
-        let healthySince = try harness.coordinator.rollout(summary.id)?.hosts.first?.healthySince
+        let healthySince = try harness.persisted(summary.id).hosts.first?.healthySince
         #expect(healthySince == harness.now)
         harness.advance(5_000)
         // The same result again (after a reconnect) and as a DUPLICATE ack: no change.
@@ -152,8 +158,8 @@ struct RolloutCoordinatorTests {
         duplicate.result.outcome = .failed
         duplicate.result.details = ["observed": "late", "threshold": "x"]
         harness.coordinator.acknowledged(hostID: "h-1", duplicate)
-        #expect(try harness.coordinator.rollout(summary.id)?.hosts.first?.healthySince == healthySince)
-        #expect(try harness.coordinator.rollout(summary.id)?.summary.phase == "running")
+        #expect(try harness.persisted(summary.id).hosts.first?.healthySince == healthySince)
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "running")
         // A failure for an id no rollout issued, and for an earlier attempt: ignored.
         var stale = Drover_V1_CommandResult()
         stale.commandID = "\(summary.id)/h-2/0"
@@ -166,11 +172,11 @@ struct RolloutCoordinatorTests {
         var spoofed = stale
         spoofed.commandID = sent[1].command.id
         harness.coordinator.received(hostID: "h-3", spoofed)
-        #expect(try harness.coordinator.rollout(summary.id)?.summary.phase == "running")
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "running")
         harness.advance(5_000)
-        #expect(try harness.coordinator.rollout(summary.id)?.hosts.first?.status == "updated")
+        #expect(try harness.coordinator.rollout(summary.id).hosts.first?.status == "updated")
         try harness.driveToEnd(summary.id)
-        #expect(try harness.coordinator.rollout(summary.id)?.summary.outcome == "succeeded")
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
     }
 
     @Test("a restarted controller resumes the rollout, re-delivers with the same id, and finishes")
@@ -192,10 +198,10 @@ struct RolloutCoordinatorTests {
         #expect(redelivered.map(\.host) == ["h-2", "h-3"])
         #expect(redelivered.map(\.command.id) == inFlight.map(\.command.id))
         #expect(redelivered.allSatisfy { $0.command.attempt == 2 })
-        #expect(try harness.coordinator.rollout(summary.id)?.hosts.first?.status == "updated")
-        #expect(try harness.coordinator.rollout(summary.id)?.progress.first?.message.contains("restarted") == true)
+        #expect(try harness.coordinator.rollout(summary.id).hosts.first?.status == "updated")
+        #expect(try harness.coordinator.rollout(summary.id).log.first?.message.contains("restarted") == true)
         try harness.driveToEnd(summary.id)
-        #expect(try harness.coordinator.rollout(summary.id)?.summary.outcome == "succeeded")
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
         #expect(try harness.store.service(named: "web")?.currentVersion == "v2")
     }
 
@@ -209,9 +215,9 @@ struct RolloutCoordinatorTests {
         harness.accept(sent[0])
         harness.dispatcher.setOffline(["h-1"])
         harness.coordinator.inventoryTransitions([InventoryEventFixture.lost("h-1", at: harness.now)])
-        let detail = try #require(try harness.coordinator.rollout(summary.id))
-        #expect(detail.summary.phase == "rolling-back")
-        #expect(detail.why?.signal == .hostLost)
+        let detail = try harness.coordinator.rollout(summary.id)
+        #expect(detail.summary.phase == "rolling_back")
+        #expect(detail.why?.signal == "hostLost")
         #expect(detail.why?.host == "h-1")
         // h-2 is reverted now; lost h-1 gets its revert when it is back.
         var reverts = Array(harness.swaps.dropFirst(before + 2))
@@ -227,7 +233,7 @@ struct RolloutCoordinatorTests {
         #expect(back.command.kind == .rollback)
         #expect(back.command.attempt == 1)
         harness.succeed(back)
-        #expect(try harness.coordinator.rollout(summary.id)?.summary.outcome == "rolled-back")
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "rolled_back")
     }
 
     @Test("hostBack on a new session re-delivers the outstanding command with the same id and attempt + 1")
@@ -250,7 +256,7 @@ struct RolloutCoordinatorTests {
         #expect(harness.swaps.count == 3)
         #expect(harness.swaps.last?.command.id == first.command.id)
         #expect(harness.swaps.last?.command.attempt == 3)
-        #expect(try harness.coordinator.rollout(summary.id)?.summary.phase == "running")
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "running")
     }
 
     @Test("invalid specs, no matching host, an exceeded rollback budget and a second rollout are refused")
@@ -322,7 +328,8 @@ struct RolloutCoordinatorTests {
         #expect(try harness.coordinator.resume(summary.id).phase == "running")
         #expect(harness.swaps.count == 2)
         let aborted = try harness.coordinator.abort(summary.id)
-        #expect(aborted.outcome == "aborted")
+        #expect(aborted.phase == "aborted")
+        #expect(aborted.outcome == "aborted by an operator; hosts were left as they were")
         #expect(try harness.store.service(named: "web")?.currentVersion == nil)
     }
 
@@ -347,7 +354,7 @@ struct RolloutCoordinatorTests {
             harness.accept(command)
             harness.succeed(command)
         }
-        #expect(try harness.coordinator.rollout(summary.id)?.summary.outcome == "succeeded")
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
         #expect(try harness.store.service(named: "web")?.currentVersion == "v1")
         #expect(try harness.coordinator.history(service: "web").rollouts.map(\.kind) == ["rollback", "deploy", "deploy"])
         // Named target not in the history.

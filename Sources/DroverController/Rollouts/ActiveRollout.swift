@@ -1,3 +1,4 @@
+import DroverAPI
 import DroverRollout
 import DroverStore
 import DroverWire
@@ -33,7 +34,9 @@ struct CoordinatorState: Sendable {
     /// Unfinished rollouts by id.
     var active: [String: ActiveRollout] = [:]
     /// Progress logs by rollout id (this controller run), oldest first, bounded.
-    var progress: [String: [RolloutDetail.Progress]] = [:]
+    var progress: [String: [RolloutLogEntry]] = [:]
+    /// The last progress step each host's agent reported, by rollout id then host.
+    var steps: [String: [String: String]] = [:]
     /// Command id → deliveries that reached a live session (the next one's `attempt` is one more).
     var delivered: [String: Int] = [:]
     /// Current commands that could not be handed to a session; tried again on each tick.
@@ -48,7 +51,7 @@ struct CoordinatorState: Sendable {
 
     mutating func log(_ rolloutID: String, at: Int64, host: String?, _ message: String) {
         var entries = progress[rolloutID, default: []]
-        entries.append(RolloutDetail.Progress(at: at, host: host, message: message))
+        entries.append(RolloutLogEntry(at: at, host: host, message: message))
         if entries.count > Self.progressLimit { entries.removeFirst(entries.count - Self.progressLimit) }
         progress[rolloutID] = entries
     }
@@ -56,6 +59,7 @@ struct CoordinatorState: Sendable {
     /// Forgets what only a running rollout needs.
     mutating func forget(_ rolloutID: String) {
         active[rolloutID] = nil
+        steps[rolloutID] = nil
         let prefix = rolloutID + "/"
         delivered = delivered.filter { !$0.key.hasPrefix(prefix) }
         undelivered = undelivered.filter { !$0.hasPrefix(prefix) }

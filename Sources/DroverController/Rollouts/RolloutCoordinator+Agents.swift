@@ -19,6 +19,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
             }
             let text = progress.message.isEmpty ? progress.step : "\(progress.step): \(progress.message)"
             state.log(rollout.id, at: now, host: hostID, "\(text) (\(progress.percent)%)")
+            if !progress.step.isEmpty { state.steps[rollout.id, default: [:]][hostID] = progress.step }
         }
     }
 

@@ -1,3 +1,4 @@
+import DroverAPI
 import DroverRollout
 import DroverSession
 import DroverStore
@@ -185,7 +186,7 @@ extension RolloutCoordinator {
     /// rollout to `current` came from, else the newest other version in the history.
     func previousVersion(of service: String, current: String) throws -> String? {
         let rollouts = try storing { () throws(StoreError) in try store.listRollouts(RolloutQuery(service: service, limit: 1_000)) }
-        if let last = rollouts.first(where: { $0.outcome == "succeeded" && $0.toVersion == current }),
+        if let last = rollouts.first(where: { $0.phase == "succeeded" && $0.toVersion == current }),
             last.fromVersion != RolloutCommandFactory.noVersion
         {
             return last.fromVersion

@@ -1,3 +1,4 @@
+import DroverAPI
 import DroverRollout
 import DroverSession
 import DroverStore
@@ -9,11 +10,13 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Read-only views for the API and CLI.
+/// Read-only views for the API and CLI, in the API's models.
 extension RolloutCoordinator {
-    /// Rollouts, newest first (at most `limit`).
-    public func rollouts(limit: Int = 100) throws -> [RolloutSummary] {
-        let records = try storing { () throws(StoreError) in try store.listRollouts(RolloutQuery(limit: limit)) }
+    /// Rollouts, newest first (at most `limit`); `service` filters.
+    public func rollouts(service: String? = nil, limit: Int = 100) throws -> [RolloutSummary] {
+        let records = try storing { () throws(StoreError) in
+            try store.listRollouts(RolloutQuery(service: service, limit: limit))
+        }
         return state.withLock { state in
             records.map { record in
                 if let active = state.active[record.id] { return Self.summary(active.record, active.machine.state) }
@@ -22,41 +25,32 @@ extension RolloutCoordinator {
         }
     }
 
-    /// One rollout in full; `nil` when there is no such rollout.
-    public func rollout(_ id: String) throws -> RolloutDetail? {
-        let active = state.withLock { state in state.active[id].map { ($0, state.progress[id] ?? []) } }
+    /// One rollout in full: every host with its status, version, attempts and last step, the
+    /// deadlines, the progress log (this controller run) and the rollback's why.
+    ///
+    /// - Throws: ``RolloutCoordinatorError/rolloutNotFound(_:)``.
+    public func rollout(_ id: String) throws -> RolloutDetail {
+        let live = state.withLock { state in
+            (state.active[id], state.progress[id] ?? [], state.steps[id] ?? [:])
+        }
         let record: RolloutRecord
         let rolloutState: RolloutState?
-        var progress: [RolloutDetail.Progress] = []
-        if let (rollout, log) = active {
+        if let rollout = live.0 {
             record = rollout.record
             rolloutState = rollout.machine.state
-            progress = log
         } else {
-            guard let stored = try storing({ () throws(StoreError) in try store.rollout(id: id) }) else { return nil }
+            guard let stored = try storing({ () throws(StoreError) in try store.rollout(id: id) }) else {
+                throw RolloutCoordinatorError.rolloutNotFound(id)
+            }
             record = stored
             rolloutState = Self.decodeState(stored)
-            progress = state.withLock { $0.progress[id] ?? [] }
         }
-        let names = try hostNames()
         let summary = Self.summary(record, rolloutState)
+        let report = record.reportJSON.flatMap(Self.decodeReport) ?? rolloutState?.rollback
         guard let rolloutState else {
-            return RolloutDetail(
-                summary: summary, hosts: [], maxParallel: 0, batches: [], progressDeadlineAt: nil, rollbackDeadlineAt: nil,
-                progress: progress, why: record.reportJSON.flatMap(Self.decodeReport))
+            return RolloutDetail(summary: summary, maxParallel: 0, hosts: [], log: live.1, why: report.map(Self.why))
         }
         let plan = rolloutState.plan
-        let hosts = rolloutState.hosts.map { host in
-            let inFlight = [.swapping, .stabilizing].contains(host.status)
-            return RolloutDetail.Host(
-                id: host.name, name: names[host.name] ?? host.name, status: host.status.rawValue, version: host.version,
-                attempts: host.attempt, revertAttempts: host.revertAttempts, commandID: host.commandID, lost: host.lost,
-                dispatchedAt: host.dispatchedAt, healthySince: host.healthySince,
-                deadlineAt: inFlight ? host.dispatchedAt.map { $0 + plan.healthyDeadline } : nil)
-        }
-        let batches = stride(from: 0, to: plan.hosts.count, by: plan.maxParallel).map { start in
-            plan.hosts[start..<min(start + plan.maxParallel, plan.hosts.count)].map { names[$0] ?? $0 }
-        }
         var progressDeadline: Int64?
         var rollbackDeadline: Int64?
         switch rolloutState.phase {
@@ -64,13 +58,17 @@ extension RolloutCoordinator {
         case .rollingBack: rollbackDeadline = rolloutState.rollback.map { $0.startedAt + plan.rollbackDeadline }
         case .notStarted, .paused, .finished: break
         }
-        let why = record.reportJSON.flatMap(Self.decodeReport) ?? rolloutState.rollback
+        let hosts = rolloutState.hosts.map { host in
+            RolloutHostStatus(
+                host: host.name, status: host.status.rawValue, version: host.version, attempt: host.attempt,
+                lost: host.lost, step: live.2[host.name])
+        }
         return RolloutDetail(
-            summary: summary, hosts: hosts, maxParallel: plan.maxParallel, batches: batches,
-            progressDeadlineAt: progressDeadline, rollbackDeadlineAt: rollbackDeadline, progress: progress, why: why)
+            summary: summary, maxParallel: plan.maxParallel, progressDeadlineAt: progressDeadline,
+            rollbackDeadlineAt: rollbackDeadline, hosts: hosts, log: live.1, why: report.map(Self.why))
     }
 
-    /// Every deployed service with its current version, hosts and rollout in progress.
+    /// Every deployed service with its engine, current version, hosts, port and rollout in progress.
     public func services() throws -> [ServiceSummary] {
         let records = try storing { () throws(StoreError) in try store.listServices() }
         return try records.map { try serviceSummary($0) }
@@ -84,41 +82,28 @@ extension RolloutCoordinator {
             throw RolloutCoordinatorError.serviceNotFound(service)
         }
         let versions = try storing { () throws(StoreError) in try store.listServiceVersions(service: service) }
-        let rollouts = try storing { () throws(StoreError) in try store.listRollouts(RolloutQuery(service: service, limit: 1_000)) }
-        let live = state.withLock { state in state.active.filter { $0.value.record.service == service } }
         return ServiceHistory(
             service: service, currentVersion: record.currentVersion,
             versions: versions.map { version in
-                let spec = try? JSONDecoder().decode(ServiceSpec.self, from: Data(version.specJSON.utf8))
-                return ServiceHistory.Version(
-                    version: version.version, image: spec?.image, createdAt: version.createdAt,
-                    current: version.version == record.currentVersion)
+                ServiceHistory.Version(
+                    version: version.version, workload: Self.workload(Self.decodeSpec(version.specJSON)),
+                    createdAt: version.createdAt)
             },
-            rollouts: rollouts.map { rollout in
-                if let active = live[rollout.id] { return Self.summary(active.record, active.machine.state) }
-                return Self.summary(rollout, Self.decodeState(rollout))
-            })
+            rollouts: try rollouts(service: service, limit: 1_000))
     }
 
     // MARK: - Helpers
 
     private func serviceSummary(_ record: ServiceRecord) throws -> ServiceSummary {
         let latest = try storing { () throws(StoreError) in
-            try store.listRollouts(RolloutQuery(service: record.name, limit: 20))
-        }
-        let active = latest.first { !$0.isFinished }
-        // The hosts of the latest rollout that ended with hosts on the current version.
-        var hosts: [String] = []
-        if let current = record.currentVersion,
-            let settled = latest.first(where: { $0.isFinished && ($0.outcome == "succeeded" || $0.outcome == "rolled-back") }),
-            let settledState = Self.decodeState(settled)
-        {
-            let names = try hostNames()
-            hosts = settledState.hosts.filter { $0.version == current }.map { names[$0.name] ?? $0.name }
-        }
+            try store.listRollouts(RolloutQuery(service: record.name, limit: 1))
+        }.first
+        let spec = Self.decodeSpec(record.specJSON)
+        let active = latest.flatMap { $0.isFinished ? nil : $0.id }
+        let hosts = latest.flatMap(Self.decodeState)?.plan.hosts ?? []
         return ServiceSummary(
-            name: record.name, currentVersion: record.currentVersion, hosts: hosts, activeRolloutID: active?.id,
-            updatedAt: record.updatedAt)
+            name: record.name, engine: spec?.engine.rawValue ?? "unknown", currentVersion: record.currentVersion,
+            hosts: hosts, publicPort: spec?.ports.public ?? 0, activeRollout: active, updatedAt: record.updatedAt)
     }
 
     /// The summary of rollout `id`, live or stored.
@@ -133,9 +118,22 @@ extension RolloutCoordinator {
     static func summary(_ record: RolloutRecord, _ state: RolloutState?) -> RolloutSummary {
         RolloutSummary(
             id: record.id, service: record.service, kind: record.kind.rawValue, fromVersion: record.fromVersion,
-            toVersion: record.toVersion, phase: record.phase, outcome: record.outcome, hostCount: state?.hosts.count ?? 0,
+            toVersion: record.toVersion, phase: record.phase, hostCount: state?.hosts.count ?? 0,
             updatedCount: state?.hosts.count(where: { $0.status == .updated }) ?? 0, createdAt: record.createdAt,
-            updatedAt: record.updatedAt, finishedAt: record.finishedAt, rollbackDurationMs: record.rollbackDurationMs)
+            finishedAt: record.finishedAt, outcome: record.outcome, rollbackDurationMs: record.rollbackDurationMs)
+    }
+
+    static func why(_ report: RollbackReport) -> RollbackWhy {
+        RollbackWhy(
+            host: report.host, signal: report.signal.rawValue, observed: report.observed, threshold: report.threshold,
+            action: report.action, targetVersion: report.targetVersion, revertedHosts: report.revertedHosts,
+            skippedHosts: report.skippedHosts, startedAt: report.startedAt, finishedAt: report.finishedAt)
+    }
+
+    /// The image (docker) or the command (process) a spec runs.
+    static func workload(_ spec: ServiceSpec?) -> String {
+        guard let spec else { return "unknown" }
+        return spec.image ?? (spec.command ?? []).joined(separator: " ")
     }
 
     static func decodeState(_ record: RolloutRecord) -> RolloutState? {
@@ -146,9 +144,7 @@ extension RolloutCoordinator {
         try? JSONDecoder().decode(RollbackReport.self, from: Data(json.utf8))
     }
 
-    /// Host id → name, removed hosts included.
-    private func hostNames() throws -> [String: String] {
-        let hosts = try storing { () throws(StoreError) in try store.listHosts(includeRemoved: true) }
-        return Dictionary(hosts.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+    static func decodeSpec(_ json: String) -> ServiceSpec? {
+        try? JSONDecoder().decode(ServiceSpec.self, from: Data(json.utf8))
     }
 }

@@ -236,14 +236,14 @@ public final class RolloutCoordinator: Sendable {
         let report = RolloutText.report(outcome) ?? machineState.rollback
         rollout.record.stateJSON = try Self.json(machineState)
         rollout.record.phase = RolloutText.phase(machineState.phase)
-        rollout.record.outcome = RolloutText.outcome(outcome)
+        rollout.record.outcome = RolloutText.outcome(outcome, plan: machineState.plan)
         rollout.record.updatedAt = now
         rollout.record.finishedAt = now
         rollout.record.rollbackDurationMs = report?.durationMilliseconds
         rollout.record.reportJSON = try report.map(Self.json)
         let record = rollout.record
         try storing { () throws(StoreError) in try store.finishRollout(record, currentVersion: settled) }
-        let message = "rollout \(RolloutText.outcome(outcome))" + (report.map { ": \($0)" } ?? "")
+        let message = "rollout \(RolloutText.phase(machineState.phase)): \(RolloutText.outcome(outcome, plan: machineState.plan))"
         state.log(rollout.id, at: now, host: nil, message)
         let failed: Bool = if case .failed = outcome { true } else { false }
         appendEvent(

@@ -2,22 +2,32 @@ import DroverRollout
 
 /// Words for phases, outcomes and notifications, shared by the store rows, events and views.
 enum RolloutText {
+    /// The API's phase word: `running`, `paused`, `rolling_back`, or how it ended
+    /// (`succeeded`, `rolled_back`, `aborted`, `failed`). A rollout not yet started (only seen
+    /// between its creation and its start) counts as running.
     static func phase(_ phase: RolloutPhase) -> String {
         switch phase {
-        case .notStarted: "not-started"
-        case .running: "running"
+        case .notStarted, .running: "running"
         case .paused: "paused"
-        case .rollingBack: "rolling-back"
-        case .finished: "finished"
+        case .rollingBack: "rolling_back"
+        case .finished(.succeeded): "succeeded"
+        case .finished(.rolledBack): "rolled_back"
+        case .finished(.aborted): "aborted"
+        case .finished(.failed): "failed"
         }
     }
 
-    static func outcome(_ outcome: RolloutOutcome) -> String {
+    /// One line on how a rollout ended.
+    static func outcome(_ outcome: RolloutOutcome, plan: RolloutPlan) -> String {
         switch outcome {
-        case .succeeded: "succeeded"
-        case .rolledBack: "rolled-back"
-        case .aborted: "aborted"
-        case .failed: "failed"
+        case .succeeded:
+            "\(plan.service) runs \(plan.toVersion) on \(plan.hosts.count) host\(plan.hosts.count == 1 ? "" : "s")"
+        case .rolledBack(let report):
+            "rolled back: \(report)"
+        case .aborted:
+            "aborted by an operator; hosts were left as they were"
+        case .failed(let failure):
+            "failed: \(failure)"
         }
     }
 
