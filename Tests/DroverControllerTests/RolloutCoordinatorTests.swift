@@ -363,4 +363,31 @@ struct RolloutCoordinatorTests {
                 == .versionNotFound(service: "web", version: "v9"))
         #expect(coordinatorError { _ = try harness.coordinator.rollback(service: "api", to: nil) } == .serviceNotFound("api"))
     }
+
+    @Test("a result that arrives on its own is confirmed by delivering the command once more (§7.3)")
+    func resultConfirmation() async throws {
+        let harness = try CoordinatorHarness()
+        let summary = try harness.coordinator.deploy(specText: webSpec("v1", maxParallel: "1"), fileName: "web.yaml")
+        let first = try #require(harness.swaps.first)
+        harness.accept(first)
+        var result = Drover_V1_CommandResult()
+        result.commandID = first.command.id
+        result.outcome = .succeeded
+        await harness.coordinator.commandResult(hostID: "h-1", result)
+        #expect(harness.swaps.count == 2)
+        let confirmation = try #require(harness.swaps.last)
+        #expect(confirmation.host == "h-1")
+        #expect(confirmation.command.id == first.command.id)
+        #expect(confirmation.command.attempt == 2)
+        #expect(confirmation.command.payload == first.command.payload)
+        // The agent answers DUPLICATE with the same result: nothing changes.
+        let before = try harness.persisted(summary.id)
+        var duplicate = Drover_V1_CommandAck()
+        duplicate.commandID = first.command.id
+        duplicate.status = .duplicate
+        duplicate.result = result
+        await harness.coordinator.commandAcknowledged(hostID: "h-1", duplicate)
+        #expect(try harness.persisted(summary.id) == before)
+        #expect(try harness.coordinator.rollout(summary.id).hosts.first?.status == "stabilizing")
+    }
 }

@@ -24,7 +24,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     }
 
     public func commandResult(hostID: String, _ result: Drover_V1_CommandResult) async {
-        received(hostID: hostID, result)
+        received(hostID: hostID, result, confirming: true)
     }
 
     public func commandFailed(hostID: String, commandID: String, reason: String) async {
@@ -52,7 +52,11 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
 
     /// A command's result, applied once per command id: succeeded → healthy; failed with
     /// `observed`/`threshold` → unhealthy; any other end → the swap failed.
-    public func received(hostID: String, _ result: Drover_V1_CommandResult) {
+    ///
+    /// - Parameter confirming: the result came on its own (`COMMAND_RESULT`), so the agent keeps
+    ///   re-sending it until it is confirmed: the command is delivered once more (same id, next
+    ///   attempt) and the agent's `DUPLICATE` answer confirms it (§7.3).
+    public func received(hostID: String, _ result: Drover_V1_CommandResult, confirming: Bool = false) {
         let id = result.commandID
         let event: HostEvent
         switch result.outcome {
@@ -72,7 +76,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
             logger.warning("command result with an unknown outcome ignored", ["host.id": hostID, "command.id": id])
             return
         }
-        hostEvent(hostID: hostID, commandID: id, event, isResult: true)
+        hostEvent(hostID: hostID, commandID: id, event, isResult: true, confirming: confirming)
     }
 
     /// A command did not reach the agent (or was answered with an error): re-sent on the next tick.
@@ -148,9 +152,22 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
 
     /// Routes an agent's event to the rollout that issued the command; ids no rollout issued,
     /// or from another host, are ignored (the state machine ignores stale ones).
-    private func hostEvent(hostID: String, commandID: String, _ event: HostEvent, isResult: Bool = false) {
+    private func hostEvent(
+        hostID: String, commandID: String, _ event: HostEvent, isResult: Bool = false, confirming: Bool = false
+    ) {
         let now = self.now()
         state.withLock { state in
+            // Looked up first: the result may finish the rollout, which forgets its commands.
+            let confirmation = confirming ? state.sent[commandID].flatMap { $0.host == hostID ? $0.command : nil } : nil
+            defer {
+                if var command = confirmation {
+                    command.attempt += 1
+                    if dispatcher.send(command, to: hostID), state.sent[commandID] != nil {
+                        state.sent[commandID] = (hostID, command)
+                        state.delivered[commandID] = Int(command.attempt)
+                    }
+                }
+            }
             guard let rollout = state.active.values.first(where: { $0.issued(commandID, to: hostID) }) else {
                 logger.debug("answer for a command no running rollout issued; ignored", ["host.id": hostID, "command.id": commandID])
                 return

@@ -176,6 +176,7 @@ public final class RolloutCoordinator: Sendable {
         state.active[rollout.id] = rollout
         if dispatcher.send(command, to: host) {
             state.delivered[commandID] = attempt
+            state.sent[commandID] = (host, command)
             state.undelivered.remove(commandID)
         } else {
             state.undelivered.insert(commandID)
