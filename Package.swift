@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "DroverAPI",
                 "DroverInventory",
+                "DroverRollout",
                 "DroverSession",
                 "DroverWire",
                 "DroverTLS",
@@ -121,6 +122,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: strict
         ),
@@ -336,12 +338,14 @@ let package = Package(
             dependencies: [
                 "DroverController",
                 "DroverInventory",
+                "DroverRollout",
                 "DroverSession",
                 "DroverStore",
                 "DroverTLS",
                 "DroverWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: strict
         ),

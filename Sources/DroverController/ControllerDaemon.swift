@@ -39,6 +39,8 @@ public final class ControllerDaemon: Sendable {
     public let sink: InventoryReportSink
     /// The operator API.
     public let api: APIServer
+    /// The rollout engine: deploys, rollbacks, agents' command answers.
+    public let rollouts: RolloutCoordinator
     /// The admin token created on this start (first start only), and the file holding it.
     public let bootstrapToken: (token: String, path: String)?
 
@@ -59,7 +61,14 @@ public final class ControllerDaemon: Sendable {
         apiConfiguration.metricsRequireToken = options.metricsRequireToken
         apiConfiguration.installScriptPath = options.installScriptPath
         apiConfiguration.agentBinaryPath = options.agentBinaryPath
-        api = try APIServer(configuration: apiConfiguration, store: service.store, inventory: inventory, fleetControl: service)
+        // The rollout engine: agents' answers and inventory transitions reach it from here on.
+        let rollouts = RolloutCoordinator(store: service.store, dispatcher: service.registry, availability: inventory)
+        service.commands.attach(rollouts)
+        sink.observe(rollouts)
+        self.rollouts = rollouts
+        api = try APIServer(
+            configuration: apiConfiguration, store: service.store, inventory: inventory, fleetControl: service,
+            rolloutControl: RolloutControlAdapter(rollouts))
         bootstrapToken = try Self.bootstrapAdminToken(store: service.store, directory: configuration.dataDirectory)
     }
 
@@ -70,6 +79,9 @@ public final class ControllerDaemon: Sendable {
         let service = self.service
         let api = self.api
         let sink = self.sink
+        let rollouts = self.rollouts
+        // Unfinished rollouts continue; their commands go out as agents reconnect.
+        try rollouts.resume()
         let (listening, listeningContinuation) = AsyncStream.makeStream(of: SocketAddress.self)
         let stopping = NIOLockedValueBox(false)
         /// Which child finished: only the listeners ending (or failing) stops the daemon.
@@ -98,6 +110,7 @@ public final class ControllerDaemon: Sendable {
                 while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
                     try await Task.sleep(for: .seconds(1))
                     sink.tick(now: UnixTime.nowMillis())
+                    rollouts.tick()
                 }
                 return .clock
             }

@@ -3,6 +3,7 @@ import DroverInventory
 import DroverSession
 import DroverStore
 import DroverWire
+import Synchronization
 
 /// The controller's production ``HostReportSink``: feeds the live ``FleetInventory`` (latest
 /// report, an hour of history, liveness, threshold conditions) and keeps the store's
@@ -18,6 +19,7 @@ public final class InventoryReportSink: HostReportSink {
     private let store: any StateStore
     private let recorder: InventoryEventRecorder
     private let logger: DroverLogger
+    private let observer = Mutex<(any InventoryTransitionObserver)?>(nil)
 
     /// A sink over `store`; the inventory is filled with every known host from the store.
     public init(
@@ -74,12 +76,21 @@ public final class InventoryReportSink: HostReportSink {
         await storeSink.flush()
     }
 
+    /// Hands every later transition (connections and disconnections included) to `observer`,
+    /// e.g. the rollout coordinator, after it is recorded.
+    public func observe(_ observer: any InventoryTransitionObserver) {
+        self.observer.withLock { $0 = observer }
+    }
+
     /// Advances liveness (hosts that stopped reporting become lost); call every second or so.
     public func tick(now: Int64) {
         persist(inventory.withInventory { $0.tick(now: now) })
     }
 
     private func persist(_ events: [InventoryEvent]) {
+        defer {
+            if !events.isEmpty, let observer = observer.withLock({ $0 }) { observer.inventoryTransitions(events) }
+        }
         let fresh = events.filter { event in
             switch event.kind {
             case .connected, .disconnected: return false

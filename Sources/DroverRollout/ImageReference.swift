@@ -47,13 +47,23 @@ enum ImageReference {
         return nil
     }
 
+    /// The tag of a valid `reference` (`web:v2` → `v2`), `nil` when it has none.
+    static func tag(of reference: String) -> String? {
+        var rest = Substring(reference)
+        if let at = rest.firstIndex(of: "@") { rest = rest[..<at] }
+        let last = rest.split(separator: "/", omittingEmptySubsequences: false).last ?? rest
+        guard let colon = last.firstIndex(of: ":") else { return nil }
+        let tag = last[last.index(after: colon)...]
+        return isTag(tag) ? String(tag) : nil
+    }
+
     private static func isDigest(_ text: Substring) -> Bool {
         guard text.hasPrefix("sha256:") else { return false }
         let hex = text.dropFirst("sha256:".count)
         return hex.count == 64 && hex.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
-    private static func isTag(_ tag: Substring) -> Bool {
+    static func isTag(_ tag: Substring) -> Bool {
         guard let first = tag.first, tag.count <= 128, first != ".", first != "-" else { return false }
         return tag.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
     }

@@ -14,6 +14,8 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 
     /// `name`: the service's name, a DNS label (lowercase letters, digits, `-`; at most 63).
     public var name: String
+    /// `version`: the version label this spec deploys (optional; see ``resolvedVersion``).
+    public var version: String?
     /// `engine`: `docker` (default) or `process`.
     public var engine: Engine
     /// `image`: the container image reference (docker engine).
@@ -36,6 +38,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     /// A spec with every optional part at its default.
     public init(
         name: String,
+        version: String? = nil,
         engine: Engine = .docker,
         image: String? = nil,
         command: [String]? = nil,
@@ -47,6 +50,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         stopGrace: SpecDuration = ServiceSpec.defaultStopGrace
     ) {
         self.name = name
+        self.version = version
         self.engine = engine
         self.image = image
         self.command = command

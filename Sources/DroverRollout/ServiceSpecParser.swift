@@ -8,6 +8,7 @@ import Yams
 ///
 /// ```yaml
 /// name: web
+/// version: v1                       # optional; else the image tag, else a hash of the spec
 /// engine: docker                    # or process (then `command` is required)
 /// image: localhost/drover-test/web:v1
 /// env: {GREETING: hello}
@@ -20,7 +21,7 @@ import Yams
 /// ```
 public enum ServiceSpecParser {
     static let topLevelKeys = [
-        "name", "engine", "image", "command", "env", "ports", "hosts", "health", "update", "stop_grace",
+        "name", "engine", "image", "command", "env", "ports", "hosts", "health", "update", "stop_grace", "version",
     ]
     static let portKeys = ["container", "public"]
     static let hostKeys = ["labels", "instances"]
@@ -97,6 +98,7 @@ public enum ServiceSpecParser {
         } else {
             reader.fail("name", nil, "is required")
         }
+        let version = fields["version"].flatMap { reader.string($0, at: "version") }
         var engine = ServiceSpec.Engine.docker
         if let node = fields["engine"], let text = reader.string(node, at: "engine") {
             if let value = ServiceSpec.Engine(rawValue: text) {
@@ -121,7 +123,7 @@ public enum ServiceSpecParser {
             fields["stop_grace"].flatMap { reader.duration($0, at: "stop_grace") } ?? ServiceSpec.defaultStopGrace
         guard let name, let ports else { return nil }
         return ServiceSpec(
-            name: name, engine: engine, image: image, command: command, env: env, ports: ports, hosts: hosts,
+            name: name, version: version, engine: engine, image: image, command: command, env: env, ports: ports, hosts: hosts,
             health: health, update: update, stopGrace: stopGrace)
     }
 

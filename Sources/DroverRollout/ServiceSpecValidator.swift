@@ -16,6 +16,9 @@ public enum ServiceSpecValidator {
         if let problem = ImageReference.dnsLabelProblem(spec.name) {
             fail("name", problem)
         }
+        if let version = spec.version, !ImageReference.isTag(Substring(version)) {
+            fail("version", "must be letters, digits, _, . and -, at most 128, not starting with . or -, got \"\(version)\"")
+        }
         validateEngine(spec, fail: fail)
         for key in spec.env.keys.sorted() where !isEnvironmentName(key) {
             fail("env.\(key)", "is not a valid variable name (letters, digits and _, not starting with a digit)")

@@ -1,4 +1,5 @@
-/// The controller's durable state: hosts, join and API tokens, certificates, events.
+/// The controller's durable state: hosts, join and API tokens, certificates, events, services
+/// and rollouts.
 ///
 /// The I/O seam between the controller and its database. Every method is synchronous and
 /// throws ``StoreError``; every timestamp is a `now` parameter in Unix milliseconds, so
@@ -100,6 +101,41 @@ public protocol StateStore: Sendable {
     func listEvents(_ query: EventQuery) throws(StoreError) -> [EventRecord]
     /// Deletes events older than `cutoff`, then the oldest beyond `maxCount`; returns how many went.
     func pruneEvents(olderThan cutoff: Int64, keepingAtMost maxCount: Int) throws(StoreError) -> Int
+
+    // MARK: Services and rollouts
+
+    /// Every service, ordered by name.
+    func listServices() throws(StoreError) -> [ServiceRecord]
+    /// The service with this name.
+    func service(named name: String) throws(StoreError) -> ServiceRecord?
+    /// Records a version of a service, creating the service (no current version) if it is new.
+    /// Recording a version again with the same spec changes nothing.
+    ///
+    /// - Throws: ``StoreError/serviceVersionConflict(service:version:)`` when the version exists
+    ///   with a different spec.
+    func recordServiceVersion(_ version: ServiceVersionRecord) throws(StoreError)
+    /// One version of a service.
+    func serviceVersion(service: String, version: String) throws(StoreError) -> ServiceVersionRecord?
+    /// A service's versions, newest first.
+    func listServiceVersions(service: String) throws(StoreError) -> [ServiceVersionRecord]
+    /// Stores a new rollout.
+    ///
+    /// - Throws: ``StoreError/serviceNotFound(_:)``, ``StoreError/activeRolloutExists(service:rolloutID:)``.
+    func insertRollout(_ rollout: RolloutRecord) throws(StoreError)
+    /// Replaces a rollout's row (state, phase, outcome, timings).
+    ///
+    /// - Throws: ``StoreError/rolloutNotFound(_:)``.
+    func updateRollout(_ rollout: RolloutRecord) throws(StoreError)
+    /// Replaces a finished rollout's row and, in the same transaction, makes `currentVersion`
+    /// the service's current version (its spec from the version history); `nil` leaves it.
+    ///
+    /// - Throws: ``StoreError/rolloutNotFound(_:)``, ``StoreError/invalidArgument(_:)`` when the
+    ///   version was never recorded.
+    func finishRollout(_ rollout: RolloutRecord, currentVersion: String?) throws(StoreError)
+    /// The rollout with this id.
+    func rollout(id: String) throws(StoreError) -> RolloutRecord?
+    /// Rollouts matching `query`, newest first.
+    func listRollouts(_ query: RolloutQuery) throws(StoreError) -> [RolloutRecord]
 }
 
 extension StateStore {

@@ -8,6 +8,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case newerSchema(unknownMigrations: [String])
     /// An argument was out of range (the text says which).
     case invalidArgument(String)
+    /// No service has this name.
+    case serviceNotFound(String)
+    /// This version of the service was deployed before with a different spec.
+    case serviceVersionConflict(service: String, version: String)
+    /// The service already has an unfinished rollout (its id).
+    case activeRolloutExists(service: String, rolloutID: String)
+    /// No rollout has this id.
+    case rolloutNotFound(String)
     /// A stored row could not be decoded (the text says which column).
     case corruptRecord(String)
     /// SQLite or GRDB failed; `code` is SQLite's extended result code.
@@ -55,6 +63,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "(unknown migrations: \(unknown.joined(separator: ", "))); upgrade drover, the database was left untouched"
         case .invalidArgument(let text):
             return "invalid argument: \(text)"
+        case .serviceNotFound(let name):
+            return "no service \"\(name)\""
+        case .serviceVersionConflict(let service, let version):
+            return "version \(version) of \(service) was deployed before with a different spec; give the new spec a new version"
+        case .activeRolloutExists(let service, let id):
+            return "\(service) already has a rollout in progress (\(id)); wait for it, or pause, abort or roll it back"
+        case .rolloutNotFound(let id):
+            return "no rollout \(id)"
         case .corruptRecord(let text):
             return "corrupt record in database: \(text)"
         case .database(let code, let message):

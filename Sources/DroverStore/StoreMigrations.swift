@@ -1,6 +1,7 @@
 import GRDB
 
-/// The versioned schema: `v1` creates hosts, tokens, certificates and events.
+/// The versioned schema: `v1` creates hosts, tokens, certificates and events; `v2` services,
+/// their version history and rollouts.
 ///
 /// Later versions append migrations (`v2` for rollouts and services, …); an applied
 /// migration is never edited. A database that lists migrations not known here was written
@@ -10,6 +11,7 @@ enum StoreMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
+        migrator.registerMigration("v2", migrate: v2)
         return migrator
     }
 
@@ -85,6 +87,49 @@ enum StoreMigrations {
                 ) STRICT;
                 CREATE INDEX events_at ON events(at);
                 CREATE INDEX events_host_at ON events(host_id, at);
+                """
+        )
+    }
+
+    /// Services, the versions each was deployed with, and rollouts. Specs and rollout states are
+    /// JSON text written by the controller; the store does not interpret them.
+    private static func v2(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE services (
+                    name TEXT NOT NULL PRIMARY KEY CHECK (length(name) > 0),
+                    current_version TEXT,
+                    spec TEXT NOT NULL CHECK (json_valid(spec)),
+                    updated_at INTEGER NOT NULL
+                ) STRICT;
+
+                CREATE TABLE service_versions (
+                    service TEXT NOT NULL REFERENCES services(name) ON DELETE CASCADE,
+                    version TEXT NOT NULL CHECK (length(version) > 0),
+                    spec TEXT NOT NULL CHECK (json_valid(spec)),
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (service, version)
+                ) STRICT;
+                CREATE INDEX service_versions_created ON service_versions(service, created_at);
+
+                CREATE TABLE rollouts (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    service TEXT NOT NULL REFERENCES services(name) ON DELETE CASCADE,
+                    from_version TEXT NOT NULL,
+                    to_version TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('deploy', 'rollback')),
+                    state TEXT NOT NULL CHECK (json_valid(state)),
+                    phase TEXT NOT NULL,
+                    outcome TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    finished_at INTEGER,
+                    rollback_duration_ms INTEGER,
+                    report TEXT CHECK (report IS NULL OR json_valid(report))
+                ) STRICT;
+                -- At most one unfinished rollout per service.
+                CREATE UNIQUE INDEX rollouts_active_service ON rollouts(service) WHERE finished_at IS NULL;
+                CREATE INDEX rollouts_service_created ON rollouts(service, created_at);
                 """
         )
     }

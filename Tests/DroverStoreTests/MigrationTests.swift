@@ -4,20 +4,20 @@ import Testing
 
 @Suite("Opening and migrations")
 struct MigrationTests {
-    @Test("a fresh database reaches v1 with WAL and foreign keys on")
+    @Test("a fresh database reaches v2 with WAL and foreign keys on")
     func freshDatabase() throws {
         try withTempDirectory { directory in
             let store = try SQLiteStateStore(path: "\(directory)/state.db")
-            #expect(try store.appliedMigrations() == ["v1"])
-            #expect(try store.schemaVersion() == 1)
-            #expect(SQLiteStateStore.knownMigrations == ["v1"])
+            #expect(try store.appliedMigrations() == ["v1", "v2"])
+            #expect(try store.schemaVersion() == 2)
+            #expect(SQLiteStateStore.knownMigrations == ["v1", "v2"])
             #expect(try store.scalarText("PRAGMA journal_mode") == "wal")
             #expect(try store.scalarText("PRAGMA foreign_keys") == "1")
             let tables = try store.scalarText(
                 "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                     + "AND name NOT LIKE 'sqlite_%' ORDER BY name)"
             )
-            #expect(tables == "api_tokens,certificates,events,grdb_migrations,hosts,join_tokens")
+            #expect(tables == "api_tokens,certificates,events,grdb_migrations,hosts,join_tokens,rollouts,service_versions,services")
         }
     }
 
@@ -52,7 +52,7 @@ struct MigrationTests {
                 try store.close()
             }
             let reopened = try SQLiteStateStore(path: path)
-            #expect(try reopened.appliedMigrations() == ["v1"])
+            #expect(try reopened.appliedMigrations() == ["v1", "v2"])
             #expect(try reopened.host(id: "h-one")?.name == "web-1")
             #expect(try reopened.listHosts().map(\.id) == ["h-one"])
         }
@@ -83,7 +83,7 @@ struct MigrationTests {
     @Test("the in-memory variant migrates too")
     func inMemory() throws {
         let store = try SQLiteStateStore.inMemory()
-        #expect(try store.schemaVersion() == 1)
+        #expect(try store.schemaVersion() == 2)
         #expect(try store.listHosts(includeRemoved: true).isEmpty)
     }
 }

@@ -1,0 +1,71 @@
+import DroverAPI
+import DroverRollout
+import DroverStore
+import DroverWire
+
+/// One unfinished rollout the coordinator drives: its state machine, its stored row and the
+/// specs of the versions it swaps hosts to (loaded from the version history on first use).
+struct ActiveRollout: Sendable {
+    var machine: RollingRolloutStateMachine
+    var record: RolloutRecord
+    var specs: [String: ServiceSpec] = [:]
+
+    var id: String { record.id }
+
+    /// The host with this id, if it is a target.
+    func host(_ id: String) -> RolloutHost? {
+        machine.state.hosts.first { $0.name == id }
+    }
+
+    /// Whether `commandID` was issued by this rollout (current or stale).
+    func issued(_ commandID: String) -> Bool {
+        commandID.hasPrefix(record.id + "/")
+    }
+
+    /// Whether `commandID` was issued by this rollout to `host` (ids are `rollout/host/attempt`):
+    /// an agent speaks only for its own commands.
+    func issued(_ commandID: String, to host: String) -> Bool {
+        commandID.hasPrefix("\(record.id)/\(host)/") && self.host(host) != nil
+    }
+}
+
+/// What the coordinator keeps in memory, behind its lock.
+struct CoordinatorState: Sendable {
+    /// Unfinished rollouts by id.
+    var active: [String: ActiveRollout] = [:]
+    /// Progress logs by rollout id (this controller run), oldest first, bounded.
+    var progress: [String: [RolloutLogEntry]] = [:]
+    /// The last progress step each host's agent reported, by rollout id then host.
+    var steps: [String: [String: String]] = [:]
+    /// Command id → deliveries that reached a live session (the next one's `attempt` is one more).
+    var delivered: [String: Int] = [:]
+    /// Current commands that could not be handed to a session; tried again on each tick.
+    var undelivered: Set<String> = []
+    /// Command ids whose result was already applied (a result arrives again after reconnects).
+    var resultsApplied: Set<String> = []
+    /// The last delivery of each swap or revert command, for confirming its result (§7.3).
+    var sent: [String: (host: String, command: Drover_V1_Command)] = [:]
+    /// `CONFIRM` commands not yet handed to a session, by host.
+    var pendingConfirms: [String: [Drover_V1_Command]] = [:]
+
+    /// The longest progress log kept per rollout.
+    static let progressLimit = 500
+
+    mutating func log(_ rolloutID: String, at: Int64, host: String?, _ message: String) {
+        var entries = progress[rolloutID, default: []]
+        entries.append(RolloutLogEntry(at: at, host: host, message: message))
+        if entries.count > Self.progressLimit { entries.removeFirst(entries.count - Self.progressLimit) }
+        progress[rolloutID] = entries
+    }
+
+    /// Forgets what only a running rollout needs.
+    mutating func forget(_ rolloutID: String) {
+        active[rolloutID] = nil
+        steps[rolloutID] = nil
+        let prefix = rolloutID + "/"
+        delivered = delivered.filter { !$0.key.hasPrefix(prefix) }
+        undelivered = undelivered.filter { !$0.hasPrefix(prefix) }
+        resultsApplied = resultsApplied.filter { !$0.hasPrefix(prefix) }
+        sent = sent.filter { !$0.key.hasPrefix(prefix) }
+    }
+}

@@ -1,0 +1,295 @@
+import DroverRollout
+import DroverSession
+import DroverStore
+import DroverWire
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The controller's rollout engine: turns operator requests, agents' answers, host liveness and
+/// the clock into inputs of each rollout's ``RollingRolloutStateMachine`` and carries out the
+/// actions it returns, in order, persisting before acting.
+///
+/// - Inputs: ``deploy(specText:fileName:)`` and the other operator calls; agents' answers through
+///   ``AgentCommandSink``; host liveness through ``InventoryTransitionObserver`` (or
+///   ``hostLost(_:)``/``hostBack(_:)``); ``tick()`` from the daemon's 1 s clock.
+/// - Effects: rows in the store (service versions, rollouts, events), `COMMAND`s through the
+///   ``CommandDispatcher``, and an in-memory progress log.
+///
+/// A lock, not an actor: the inventory reports transitions synchronously and every effect
+/// (SQLite, a queued frame) is short. Time comes from `now`, so tests drive minutes in
+/// milliseconds. After a restart, ``resume()`` restores unfinished rollouts from the store and
+/// re-delivers their outstanding commands (agents treat a repeated id as a no-op).
+public final class RolloutCoordinator: Sendable {
+    let store: any StateStore
+    let dispatcher: any CommandDispatcher
+    let availability: any HostAvailability
+    let now: @Sendable () -> Int64
+    let logger: DroverLogger
+    let state = Mutex(CoordinatorState())
+
+    /// A coordinator over `store`, sending through `dispatcher`, choosing among `availability`'s
+    /// ready hosts. Call ``resume()`` once before anything else.
+    public init(
+        store: any StateStore,
+        dispatcher: any CommandDispatcher,
+        availability: any HostAvailability,
+        now: @escaping @Sendable () -> Int64 = { UnixTime.nowMillis() },
+        logger: DroverLogger = DroverLogger(label: "drover.controller.rollouts")
+    ) {
+        self.store = store
+        self.dispatcher = dispatcher
+        self.availability = availability
+        self.now = now
+        self.logger = logger
+    }
+
+    // MARK: - Clock and restart
+
+    /// Time passed: feeds `tick` to every unfinished rollout and retries commands that found no
+    /// session. The daemon calls it every second.
+    public func tick() {
+        let now = self.now()
+        state.withLock { state in
+            for id in state.active.keys.sorted() {
+                do {
+                    _ = try apply(.tick, to: id, state: &state, now: now)
+                } catch {
+                    logger.error("rollout tick failed", ["rollout.id": id, "error": "\(error)"])
+                }
+            }
+            for commandID in state.undelivered.sorted() {
+                redeliver(commandID, state: &state, now: now)
+            }
+        }
+    }
+
+    /// Loads unfinished rollouts from the store, restores their state machines and re-delivers
+    /// their outstanding commands, so a restarted controller continues where it was.
+    ///
+    /// - Returns: the ids of the rollouts resumed.
+    @discardableResult
+    public func resume() throws -> [String] {
+        let now = self.now()
+        let records = try storing { () throws(StoreError) in try store.listRollouts(RolloutQuery(activeOnly: true, limit: 10_000)) }
+        return try state.withLock { state in
+            var resumed: [String] = []
+            for record in records.sorted(by: { $0.createdAt < $1.createdAt }) where state.active[record.id] == nil {
+                let restored: RolloutState
+                do {
+                    restored = try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8))
+                } catch {
+                    logger.error("cannot restore rollout: its stored state does not decode", ["rollout.id": record.id, "error": "\(error)"])
+                    continue
+                }
+                let machine = RollingRolloutStateMachine(restoring: restored)
+                state.active[record.id] = ActiveRollout(machine: machine, record: record)
+                state.log(record.id, at: now, host: nil, "controller restarted; resuming (\(RolloutText.phase(restored.phase)))")
+                resumed.append(record.id)
+                if let outcome = machine.outcome {
+                    // Persisted as finished but not yet recorded as such: finish it now.
+                    var rollout = state.active[record.id]!
+                    try finish(outcome, rollout: &rollout, state: &state, now: now)
+                    continue
+                }
+                if restored.phase == .notStarted {
+                    _ = try apply(.start, to: record.id, state: &state, now: now)
+                    continue
+                }
+                for action in machine.redeliveries() {
+                    switch action {
+                    case .swap(_, _, let commandID), .revert(_, _, let commandID):
+                        redeliver(commandID, state: &state, now: now, afterRestart: true)
+                    case .persist, .notify, .finished:
+                        break
+                    }
+                }
+                logger.notice("resumed rollout", ["rollout.id": record.id, "service": record.service])
+            }
+            return resumed
+        }
+    }
+
+    // MARK: - Carrying out actions
+
+    /// Feeds `input` to rollout `id` and carries out what it returns; returns the actions.
+    /// Nothing is carried out (and the machine keeps its old state) if the persist fails.
+    @discardableResult
+    func apply(_ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64) throws -> [RolloutAction] {
+        guard var rollout = state.active[id] else { return [] }
+        var machine = rollout.machine
+        let actions = machine.handle(input, now: now)
+        guard !actions.isEmpty else { return [] }
+        for action in actions {
+            switch action {
+            case .persist(let persisted):
+                rollout.record.stateJSON = try Self.json(persisted)
+                rollout.record.phase = RolloutText.phase(persisted.phase)
+                rollout.record.updatedAt = now
+                let record = rollout.record
+                try storing { () throws(StoreError) in try store.updateRollout(record) }
+                rollout.machine = machine
+                state.active[id] = rollout
+            case .swap(let host, let version, let commandID):
+                rollout.machine = machine
+                send(commandID, host: host, version: version, rollout: &rollout, state: &state, now: now)
+            case .revert(let host, let version, let commandID):
+                rollout.machine = machine
+                send(commandID, host: host, version: version, rollout: &rollout, state: &state, now: now)
+            case .notify(let notification):
+                record(notification, rollout: rollout, state: &state, now: now)
+            case .finished(let outcome):
+                rollout.machine = machine
+                try finish(outcome, rollout: &rollout, state: &state, now: now)
+                return actions
+            }
+        }
+        rollout.machine = machine
+        state.active[id] = rollout
+        return actions
+    }
+
+    /// Sends (or re-sends) a swap or revert command; one that finds no session is retried on
+    /// the next tick and when the host is back.
+    func send(
+        _ commandID: String, host: String, version: String, rollout: inout ActiveRollout,
+        state: inout CoordinatorState, now: Int64
+    ) {
+        guard let target = rollout.host(host) else { return }
+        let attempt = state.delivered[commandID, default: 0] + 1
+        let command: Drover_V1_Command
+        do {
+            let spec = try self.spec(version, rollout: &rollout)
+            // A rollback-kind rollout moves hosts forward with revert semantics.
+            let revert = target.status == .reverting || rollout.record.kind == .rollback
+            command = try RolloutCommandFactory.swap(
+                id: commandID, attempt: attempt, rolloutID: rollout.id, service: rollout.record.service, version: version,
+                spec: spec, revert: revert, issuedAt: target.dispatchedAt ?? now)
+        } catch {
+            logger.error("cannot build a command", ["rollout.id": rollout.id, "host.id": host, "error": "\(error)"])
+            return
+        }
+        state.active[rollout.id] = rollout
+        if dispatcher.send(command, to: host) {
+            state.delivered[commandID] = attempt
+            state.sent[commandID] = (host, command)
+            state.undelivered.remove(commandID)
+        } else {
+            state.undelivered.insert(commandID)
+            logger.info("no session for the host; the command is sent when it is back", ["rollout.id": rollout.id, "host.id": host, "command.id": commandID])
+        }
+    }
+
+    /// Re-sends `commandID` (same id, next attempt) if it is still a host's current command in
+    /// flight; forgets it otherwise.
+    func redeliver(_ commandID: String, state: inout CoordinatorState, now: Int64, afterRestart: Bool = false) {
+        guard var rollout = state.active.values.first(where: { $0.issued(commandID) }),
+            let host = rollout.machine.state.hosts.first(where: { $0.commandID == commandID }),
+            host.status == .swapping || host.status == .reverting
+        else {
+            state.undelivered.remove(commandID)
+            return
+        }
+        // After a restart the first delivery may or may not have happened: count it as done.
+        if afterRestart { state.delivered[commandID] = max(state.delivered[commandID, default: 0], 1) }
+        send(commandID, host: host.name, version: host.version, rollout: &rollout, state: &state, now: now)
+    }
+
+    /// The spec of `version`, from the rollout's cache or the version history; `nil` for the
+    /// version before the first deploy.
+    func spec(_ version: String, rollout: inout ActiveRollout) throws -> ServiceSpec? {
+        if version == RolloutCommandFactory.noVersion { return nil }
+        if let spec = rollout.specs[version] { return spec }
+        let service = rollout.record.service
+        guard let stored = try storing({ () throws(StoreError) in try store.serviceVersion(service: service, version: version) })
+        else {
+            throw RolloutCoordinatorError.versionNotFound(service: service, version: version)
+        }
+        let spec = try JSONDecoder().decode(ServiceSpec.self, from: Data(stored.specJSON.utf8))
+        rollout.specs[version] = spec
+        return spec
+    }
+
+    /// Writes a notification to the event log and the progress log.
+    func record(_ notification: RolloutNotification, rollout: ActiveRollout, state: inout CoordinatorState, now: Int64) {
+        let plan = rollout.machine.state.plan
+        let event = RolloutText.event(notification, plan: plan)
+        state.log(rollout.id, at: now, host: event.host, event.message)
+        appendEvent(
+            kind: event.kind, severity: event.warning ? .warning : .info, host: event.host, message: event.message,
+            rollout: rollout.record, now: now)
+    }
+
+    /// Records the outcome, sets the service's current version and confirms it on the hosts.
+    func finish(_ outcome: RolloutOutcome, rollout: inout ActiveRollout, state: inout CoordinatorState, now: Int64) throws {
+        let machineState = rollout.machine.state
+        let current: String? =
+            switch outcome {
+            case .succeeded: machineState.plan.toVersion
+            case .rolledBack(let report): report.targetVersion
+            case .aborted, .failed: nil
+            }
+        let settled = current == RolloutCommandFactory.noVersion ? nil : current
+        let report = RolloutText.report(outcome) ?? machineState.rollback
+        rollout.record.stateJSON = try Self.json(machineState)
+        rollout.record.phase = RolloutText.phase(machineState.phase)
+        rollout.record.outcome = RolloutText.outcome(outcome, plan: machineState.plan)
+        rollout.record.updatedAt = now
+        rollout.record.finishedAt = now
+        rollout.record.rollbackDurationMs = report?.durationMilliseconds
+        rollout.record.reportJSON = try report.map(Self.json)
+        let record = rollout.record
+        try storing { () throws(StoreError) in try store.finishRollout(record, currentVersion: settled) }
+        let message = "rollout \(RolloutText.phase(machineState.phase)): \(RolloutText.outcome(outcome, plan: machineState.plan))"
+        state.log(rollout.id, at: now, host: nil, message)
+        let failed: Bool = if case .failed = outcome { true } else { false }
+        appendEvent(
+            kind: "rollout.finished", severity: failed ? .error : .info, host: nil, message: message, rollout: record, now: now)
+        logger.notice(message, ["rollout.id": rollout.id, "service": record.service])
+        state.forget(rollout.id)
+        guard let settled else { return }
+        for host in machineState.hosts where host.version == settled && host.status != .stuck {
+            do {
+                let command = try RolloutCommandFactory.confirm(
+                    id: "\(rollout.id)/\(host.name)/confirm", service: record.service, version: settled, now: now)
+                if !dispatcher.send(command, to: host.name) { state.pendingConfirms[host.name, default: []].append(command) }
+            } catch {
+                logger.error("cannot build a confirm command", ["rollout.id": rollout.id, "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Appends a `rollout.*` event; a failure is logged, not thrown (the rollout goes on).
+    func appendEvent(kind: String, severity: EventSeverity, host: String?, message: String, rollout: RolloutRecord, now: Int64) {
+        var details = ["rollout.id": rollout.id, "service": rollout.service]
+        if let host { details["host"] = host }
+        do {
+            _ = try store.appendEvent(
+                NewEvent(at: now, kind: kind, severity: severity, hostID: host, message: message, details: details))
+        } catch {
+            logger.warning("cannot record a rollout event", ["rollout.id": rollout.id, "error": "\(error)"])
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Runs a store call, wrapping its error as ``RolloutCoordinatorError/store(_:)``.
+    func storing<T>(_ body: () throws(StoreError) -> T) throws(RolloutCoordinatorError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// JSON text of a value (sorted keys: the same value always gives the same text).
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
