@@ -51,9 +51,14 @@ public final class AgentCommandHandler: Sendable {
         return AgentCommandHandler(executor: executor, revertAfter: configuration.revertAfter, logger: logger)
     }
 
-    /// Recovers the journal, then runs swaps and forwards their progress until ``shutdown()``.
-    public func run() async {
+    /// Converges the host on its journal (call before the first session: commands are only
+    /// admitted once this is done).
+    public func recover() async {
         await executor.recover()
+    }
+
+    /// Runs swaps and forwards their progress until ``shutdown()``; call ``recover()`` first.
+    public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.executor.run() }
             group.addTask {

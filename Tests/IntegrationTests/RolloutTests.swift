@@ -1,3 +1,4 @@
+import DroverStore
 import DroverTestSupport
 import Foundation
 import Testing
@@ -58,9 +59,11 @@ struct RolloutTests {
         }
     }
 
-    @Test("the controller killed mid-rollout resumes it after a restart; re-sent commands are applied once")
-    func controllerRestartResumesTheRollout() async throws {
-        try await withRolloutFleet(engine: .process, minHealthyTime: "3s") { fleet, service in
+    @Test(
+        "the controller killed mid-rollout resumes it after a restart; re-sent commands are applied once",
+        arguments: [RolloutService.Engine.process, .docker])
+    func controllerRestartResumesTheRollout(engine: RolloutService.Engine) async throws {
+        try await withRolloutFleet(engine: engine, minHealthyTime: "3s") { fleet, service in
             #expect(try await fleet.deploy("v1").status == 0)
             let started = try await fleet.json(["deploy", service.specPath("v2"), "--detach", "-o", "json"])
             let id = try #require(started["id"] as? String)
@@ -80,8 +83,9 @@ struct RolloutTests {
             // outstanding ones after its restart and the agents answered DUPLICATE.
             var accepted: [String] = []
             for agent in service.agents {
-                accepted += agent.stderr.split(separator: "\n").filter { $0.contains("swap accepted") }.compactMap {
-                    $0.range(of: "command.id=").map { String($0[$0.upperBound...].prefix { $0 != " " }) }
+                for line in agent.stderr.split(separator: "\n") where line.contains("swap accepted") {
+                    guard let range = line.range(of: "command.id=") else { continue }
+                    accepted.append(String(line[range.upperBound...].prefix { $0 != " " }))
                 }
             }
             #expect(Set(accepted).count == accepted.count, "a command was started twice: \(accepted)")
@@ -89,9 +93,9 @@ struct RolloutTests {
         }
     }
 
-    @Test("an agent killed mid-swap converges after its restart")
-    func agentKilledMidSwapConverges() async throws {
-        try await withRolloutFleet(engine: .process, startPeriod: "2s") { fleet, service in
+    @Test("an agent killed mid-swap converges after its restart", arguments: [RolloutService.Engine.process, .docker])
+    func agentKilledMidSwapConverges(engine: RolloutService.Engine) async throws {
+        try await withRolloutFleet(engine: engine, startPeriod: "2s") { fleet, service in
             #expect(try await fleet.deploy("v1").status == 0)
             let started = try await fleet.json(["deploy", service.specPath("v2"), "--detach", "-o", "json"])
             let id = try #require(started["id"] as? String)
@@ -122,7 +126,10 @@ struct RolloutTests {
 
 /// The service under test on the three agents: its spec files, its proxies, its load.
 final class RolloutService: @unchecked Sendable {
-    enum Engine { case process, docker }
+    enum Engine: Sendable, CustomStringConvertible {
+        case process, docker
+        var description: String { self == .process ? "process" : "docker" }
+    }
 
     let name: String
     let engine: Engine

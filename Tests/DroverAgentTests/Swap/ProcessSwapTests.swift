@@ -1,3 +1,4 @@
+import DroverTestSupport
 import DroverAgent
 import DroverRuntime
 import DroverSession
