@@ -68,6 +68,17 @@ public final class RolloutCoordinator: Sendable {
         }
     }
 
+    /// The earliest instant (Unix milliseconds) a ``tick()`` could change a rollout, or `nil`
+    /// when nothing is timed. The daemon's rollout clock sleeps until then (at most a second),
+    /// so hosts finish `min_healthy_time` on time rather than on the next whole-second tick.
+    public func nextDueAt() -> Int64? {
+        state.withLock { state in
+            let due = state.active.values.compactMap(\.machine.nextDueAt)
+            // Commands waiting for a session are retried every second.
+            return state.undelivered.isEmpty ? due.min() : (due + [now() + 1_000]).min()
+        }
+    }
+
     /// Loads unfinished rollouts from the store, restores their state machines and re-delivers
     /// their outstanding commands, so a restarted controller continues where it was.
     ///
@@ -178,8 +189,7 @@ public final class RolloutCoordinator: Sendable {
             state.delivered[commandID] = attempt
             state.sent[commandID] = (host, command)
             state.undelivered.remove(commandID)
-        } else {
-            state.undelivered.insert(commandID)
+        } else if state.undelivered.insert(commandID).inserted {
             logger.info("no session for the host; the command is sent when it is back", ["rollout.id": rollout.id, "host.id": host, "command.id": commandID])
         }
     }
