@@ -58,10 +58,11 @@ struct CoordinatorState: Sendable {
         progress[rolloutID] = entries
     }
 
-    /// Forgets what only a running rollout needs.
+    /// Forgets what only a running rollout needs (its log lives on in the event log).
     mutating func forget(_ rolloutID: String) {
         active[rolloutID] = nil
         steps[rolloutID] = nil
+        progress[rolloutID] = nil
         let prefix = rolloutID + "/"
         delivered = delivered.filter { !$0.key.hasPrefix(prefix) }
         undelivered = undelivered.filter { !$0.hasPrefix(prefix) }
