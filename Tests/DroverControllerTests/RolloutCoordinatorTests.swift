@@ -396,4 +396,30 @@ struct RolloutCoordinatorTests {
         #expect(try harness.persisted(summary.id) == before)
         #expect(try harness.coordinator.rollout(summary.id).hosts.first?.status == "stabilizing")
     }
+
+    @Test("a failed first deploy goes back to nothing: no command where the swap failed, STOP where it ran")
+    func firstDeployRollback() throws {
+        let harness = try CoordinatorHarness()
+        let summary = try harness.coordinator.deploy(specText: webSpec("v1"), fileName: "web.yaml")
+        let sent = harness.swaps
+        #expect(sent.map(\.host) == ["h-1", "h-2"])
+        harness.accept(sent[0])
+        harness.succeed(sent[0])
+        harness.accept(sent[1])
+        harness.fail(sent[1], observed: "3 failed checks", threshold: "health.unhealthy_threshold 3")
+        let stops = harness.dispatcher.sent.filter { $0.command.kind == .stop }
+        #expect(stops.map(\.host) == ["h-1"])
+        let payload = try harness.payload(stops[0])
+        #expect(payload.service == "web" && payload.version == "none" && payload.revert)
+        var detail = try harness.coordinator.rollout(summary.id)
+        #expect(detail.hosts.map(\.status) == ["reverting", "reverted", "pending"])
+        #expect(detail.log.contains { $0.host == "h-2" && $0.message.contains("nothing to stop") })
+        harness.accept(stops[0])
+        harness.succeed(stops[0])
+        detail = try harness.coordinator.rollout(summary.id)
+        #expect(detail.summary.phase == "rolled_back")
+        #expect(detail.why?.targetVersion == "none")
+        #expect(try harness.store.service(named: "web")?.currentVersion == nil)
+        #expect(harness.confirms.isEmpty)
+    }
 }

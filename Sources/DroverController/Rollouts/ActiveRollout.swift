@@ -48,6 +48,12 @@ struct CoordinatorState: Sendable {
     /// `CONFIRM` commands not yet handed to a session, by host.
     var pendingConfirms: [String: [Drover_V1_Command]] = [:]
 
+    /// Hosts whose latest forward command failed, by rollout: the agent removed the new
+    /// instances and left what ran before, so a first deploy left nothing there to stop.
+    var failedHosts: [String: Set<String>] = [:]
+    /// Inputs the coordinator feeds itself, handled right after the current one.
+    var followUps: [(rolloutID: String, input: RolloutInput)] = []
+
     /// The longest progress log kept per rollout.
     static let progressLimit = 500
 
@@ -63,6 +69,7 @@ struct CoordinatorState: Sendable {
         active[rolloutID] = nil
         steps[rolloutID] = nil
         progress[rolloutID] = nil
+        failedHosts[rolloutID] = nil
         let prefix = rolloutID + "/"
         delivered = delivered.filter { !$0.key.hasPrefix(prefix) }
         undelivered = undelivered.filter { !$0.hasPrefix(prefix) }

@@ -65,6 +65,11 @@ public final class RolloutCoordinator: Sendable {
             for commandID in state.undelivered.sorted() {
                 redeliver(commandID, state: &state, now: now)
             }
+            do {
+                try drainFollowUps(state: &state, now: now)
+            } catch {
+                logger.error("rollout follow-up failed", ["error": "\(error)"])
+            }
         }
     }
 
@@ -121,6 +126,7 @@ public final class RolloutCoordinator: Sendable {
                 }
                 logger.notice("resumed rollout", ["rollout.id": record.id, "service": record.service])
             }
+            try drainFollowUps(state: &state, now: now)
             return resumed
         }
     }
@@ -131,6 +137,20 @@ public final class RolloutCoordinator: Sendable {
     /// Nothing is carried out (and the machine keeps its old state) if the persist fails.
     @discardableResult
     func apply(_ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64) throws -> [RolloutAction] {
+        let actions = try applyOne(input, to: id, state: &state, now: now)
+        try drainFollowUps(state: &state, now: now)
+        return actions
+    }
+
+    /// Handles the inputs the coordinator queued for itself while carrying out actions.
+    func drainFollowUps(state: inout CoordinatorState, now: Int64) throws {
+        while !state.followUps.isEmpty {
+            let next = state.followUps.removeFirst()
+            _ = try applyOne(next.input, to: next.rolloutID, state: &state, now: now)
+        }
+    }
+
+    private func applyOne(_ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64) throws -> [RolloutAction] {
         guard var rollout = state.active[id] else { return [] }
         var machine = rollout.machine
         let actions = machine.handle(input, now: now)
@@ -171,6 +191,13 @@ public final class RolloutCoordinator: Sendable {
         state: inout CoordinatorState, now: Int64
     ) {
         guard let target = rollout.host(host) else { return }
+        if version == RolloutCommandFactory.noVersion, state.failedHosts[rollout.id]?.contains(host) == true {
+            // Back to "nothing" where the first version never came up: the agent already removed
+            // it, so the revert is done without a command.
+            state.log(rollout.id, at: now, host: host, "\(host): nothing to stop, the failed first version was removed by the agent")
+            state.followUps.append((rollout.id, .host(host, .instanceHealthy(commandID: commandID))))
+            return
+        }
         let attempt = state.delivered[commandID, default: 0] + 1
         let command: Drover_V1_Command
         do {
