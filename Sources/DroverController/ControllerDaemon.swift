@@ -110,6 +110,16 @@ public final class ControllerDaemon: Sendable {
                 while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
                     try await Task.sleep(for: .seconds(1))
                     sink.tick(now: UnixTime.nowMillis())
+                }
+                return .clock
+            }
+            group.addTask {
+                // Rollouts: wake when something falls due (a host's min_healthy_time ending, a
+                // deadline), and at least every second.
+                while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
+                    let now = UnixTime.nowMillis()
+                    let wait = min(1_000, max(5, (rollouts.nextDueAt() ?? now + 1_000) - now))
+                    try await Task.sleep(for: .milliseconds(wait))
                     rollouts.tick()
                 }
                 return .clock

@@ -170,7 +170,7 @@ struct RolloutBench: AsyncParsableCommand {
             health:
               http: {path: /health, status: 200}
               interval: 1s
-              timeout: 1s
+              timeout: 500ms
               healthy_threshold: 1
               unhealthy_threshold: 3
             update:

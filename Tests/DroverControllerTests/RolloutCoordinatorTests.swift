@@ -199,10 +199,16 @@ struct RolloutCoordinatorTests {
         #expect(redelivered.map(\.command.id) == inFlight.map(\.command.id))
         #expect(redelivered.allSatisfy { $0.command.attempt == 2 })
         #expect(try harness.coordinator.rollout(summary.id).hosts.first?.status == "updated")
-        #expect(try harness.coordinator.rollout(summary.id).log.first?.message.contains("restarted") == true)
+        #expect(try harness.coordinator.rollout(summary.id).log.contains { $0.message.contains("controller restarted") })
         try harness.driveToEnd(summary.id)
         #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
         #expect(try harness.store.service(named: "web")?.currentVersion == "v2")
+        // The log spans both controller runs: the first run's lines come from the event log.
+        let log = try harness.coordinator.rollout(summary.id).log
+        #expect(log.first?.message.hasPrefix("deploy of web v1 → v2 created for 3 hosts") == true)
+        #expect(log.contains { $0.host == "h-1" && $0.message.contains("runs v2") })
+        #expect(log.last?.message.hasPrefix("rollout succeeded") == true)
+        #expect(log.map(\.at) == log.map(\.at).sorted())
     }
 
     @Test("a host lost mid-swap rolls back; when it is back it gets its revert")
@@ -389,5 +395,31 @@ struct RolloutCoordinatorTests {
         await harness.coordinator.commandAcknowledged(hostID: "h-1", duplicate)
         #expect(try harness.persisted(summary.id) == before)
         #expect(try harness.coordinator.rollout(summary.id).hosts.first?.status == "stabilizing")
+    }
+
+    @Test("a failed first deploy goes back to nothing: no command where the swap failed, STOP where it ran")
+    func firstDeployRollback() throws {
+        let harness = try CoordinatorHarness()
+        let summary = try harness.coordinator.deploy(specText: webSpec("v1"), fileName: "web.yaml")
+        let sent = harness.swaps
+        #expect(sent.map(\.host) == ["h-1", "h-2"])
+        harness.accept(sent[0])
+        harness.succeed(sent[0])
+        harness.accept(sent[1])
+        harness.fail(sent[1], observed: "3 failed checks", threshold: "health.unhealthy_threshold 3")
+        let stops = harness.dispatcher.sent.filter { $0.command.kind == .stop }
+        #expect(stops.map(\.host) == ["h-1"])
+        let payload = try harness.payload(stops[0])
+        #expect(payload.service == "web" && payload.version == "none" && payload.revert)
+        var detail = try harness.coordinator.rollout(summary.id)
+        #expect(detail.hosts.map(\.status) == ["reverting", "reverted", "pending"])
+        #expect(detail.log.contains { $0.host == "h-2" && $0.message.contains("nothing to stop") })
+        harness.accept(stops[0])
+        harness.succeed(stops[0])
+        detail = try harness.coordinator.rollout(summary.id)
+        #expect(detail.summary.phase == "rolled_back")
+        #expect(detail.why?.targetVersion == "none")
+        #expect(try harness.store.service(named: "web")?.currentVersion == nil)
+        #expect(harness.confirms.isEmpty)
     }
 }

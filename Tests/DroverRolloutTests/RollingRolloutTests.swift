@@ -189,3 +189,22 @@ struct RollingRolloutTests {
         #expect(harness.machine.outcome == .succeeded)
     }
 }
+
+@Suite("Rollout timers")
+struct RolloutTimerTests {
+    @Test("nextDueAt is the earliest of min_healthy_time, healthy_deadline and progress_deadline, and ticking then acts")
+    func nextDue() {
+        var machine = RollingRolloutStateMachine(plan: plan(hosts: 2))
+        #expect(machine.nextDueAt == nil)
+        _ = machine.start(now: t0)
+        #expect(machine.nextDueAt == t0 + 300_000)  // h1's healthy_deadline
+        let id = machine.state.hosts[0].commandID!
+        _ = machine.handle(.host("h1", .instanceHealthy(commandID: id)), now: t0 + 2_000)
+        #expect(machine.nextDueAt == t0 + 12_000)  // min_healthy_time ends
+        #expect(machine.handle(.tick, now: t0 + 11_999).isEmpty)
+        let actions = machine.handle(.tick, now: t0 + 12_000)
+        #expect(actions.contains(.notify(.hostUpdated("h1"))))
+        _ = machine.handle(.abort, now: t0 + 13_000)
+        #expect(machine.nextDueAt == nil)
+    }
+}

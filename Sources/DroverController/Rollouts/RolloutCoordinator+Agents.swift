@@ -125,6 +125,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
                     }
                     if !resent, let current = state.active[id]?.host(hostID)?.commandID {
                         redeliver(current, state: &state, now: now)
+                        try drainFollowUps(state: &state, now: now)
                     }
                 } catch {
                     logger.error("rollout input failed", ["rollout.id": id, "host.id": hostID, "error": "\(error)"])
@@ -174,6 +175,13 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
             }
             if isResult {
                 guard state.resultsApplied.insert(commandID).inserted else { return }
+            }
+            if let host = rollout.host(hostID), host.commandID == commandID, host.status == .swapping || host.status == .stabilizing {
+                switch event {
+                case .instanceUnhealthy, .swapFailed: state.failedHosts[rollout.id, default: []].insert(hostID)
+                case .instanceHealthy: state.failedHosts[rollout.id]?.remove(hostID)
+                case .swapStarted, .hostLost, .hostBack: break
+                }
             }
             do {
                 try apply(.host(hostID, event), to: rollout.id, state: &state, now: now)

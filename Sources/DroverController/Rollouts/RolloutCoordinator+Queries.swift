@@ -47,8 +47,9 @@ extension RolloutCoordinator {
         }
         let summary = Self.summary(record, rolloutState)
         let report = record.reportJSON.flatMap(Self.decodeReport) ?? rolloutState?.rollback
+        let log = try storedLog(id, before: live.1.first?.at) + live.1
         guard let rolloutState else {
-            return RolloutDetail(summary: summary, maxParallel: 0, hosts: [], log: live.1, why: report.map(Self.why))
+            return RolloutDetail(summary: summary, maxParallel: 0, hosts: [], log: log, why: report.map(Self.why))
         }
         let plan = rolloutState.plan
         var progressDeadline: Int64?
@@ -65,7 +66,7 @@ extension RolloutCoordinator {
         }
         return RolloutDetail(
             summary: summary, maxParallel: plan.maxParallel, progressDeadlineAt: progressDeadline,
-            rollbackDeadlineAt: rollbackDeadline, hosts: hosts, log: live.1, why: report.map(Self.why))
+            rollbackDeadlineAt: rollbackDeadline, hosts: hosts, log: log, why: report.map(Self.why))
     }
 
     /// Every deployed service with its engine, current version, hosts, port and rollout in progress.
@@ -93,6 +94,18 @@ extension RolloutCoordinator {
     }
 
     // MARK: - Helpers
+
+    /// The rollout's log lines from the event log, oldest first, before `before` (all when
+    /// `nil`): what an earlier controller run recorded (agents' progress steps are not stored).
+    private func storedLog(_ id: String, before: Int64?) throws -> [RolloutLogEntry] {
+        if let before, let created = state.withLock({ $0.active[id]?.record.createdAt }), created >= before { return [] }
+        let events = try storing { () throws(StoreError) in
+            try store.listEvents(EventQuery(limit: 10_000, kindPrefix: "rollout."))
+        }
+        return events.reversed()
+            .filter { event in event.details["rollout.id"] == id && before.map { event.at < $0 } ?? true }
+            .map { RolloutLogEntry(at: $0.at, host: $0.hostID, message: $0.message) }
+    }
 
     private func serviceSummary(_ record: ServiceRecord) throws -> ServiceSummary {
         let latest = try storing { () throws(StoreError) in

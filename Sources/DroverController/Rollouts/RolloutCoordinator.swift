@@ -65,6 +65,22 @@ public final class RolloutCoordinator: Sendable {
             for commandID in state.undelivered.sorted() {
                 redeliver(commandID, state: &state, now: now)
             }
+            do {
+                try drainFollowUps(state: &state, now: now)
+            } catch {
+                logger.error("rollout follow-up failed", ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// The earliest instant (Unix milliseconds) a ``tick()`` could change a rollout, or `nil`
+    /// when nothing is timed. The daemon's rollout clock sleeps until then (at most a second),
+    /// so hosts finish `min_healthy_time` on time rather than on the next whole-second tick.
+    public func nextDueAt() -> Int64? {
+        state.withLock { state in
+            let due = state.active.values.compactMap(\.machine.nextDueAt)
+            // Commands waiting for a session are retried every second.
+            return state.undelivered.isEmpty ? due.min() : (due + [now() + 1_000]).min()
         }
     }
 
@@ -110,6 +126,7 @@ public final class RolloutCoordinator: Sendable {
                 }
                 logger.notice("resumed rollout", ["rollout.id": record.id, "service": record.service])
             }
+            try drainFollowUps(state: &state, now: now)
             return resumed
         }
     }
@@ -120,6 +137,20 @@ public final class RolloutCoordinator: Sendable {
     /// Nothing is carried out (and the machine keeps its old state) if the persist fails.
     @discardableResult
     func apply(_ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64) throws -> [RolloutAction] {
+        let actions = try applyOne(input, to: id, state: &state, now: now)
+        try drainFollowUps(state: &state, now: now)
+        return actions
+    }
+
+    /// Handles the inputs the coordinator queued for itself while carrying out actions.
+    func drainFollowUps(state: inout CoordinatorState, now: Int64) throws {
+        while !state.followUps.isEmpty {
+            let next = state.followUps.removeFirst()
+            _ = try applyOne(next.input, to: next.rolloutID, state: &state, now: now)
+        }
+    }
+
+    private func applyOne(_ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64) throws -> [RolloutAction] {
         guard var rollout = state.active[id] else { return [] }
         var machine = rollout.machine
         let actions = machine.handle(input, now: now)
@@ -160,6 +191,13 @@ public final class RolloutCoordinator: Sendable {
         state: inout CoordinatorState, now: Int64
     ) {
         guard let target = rollout.host(host) else { return }
+        if version == RolloutCommandFactory.noVersion, state.failedHosts[rollout.id]?.contains(host) == true {
+            // Back to "nothing" where the first version never came up: the agent already removed
+            // it, so the revert is done without a command.
+            state.log(rollout.id, at: now, host: host, "\(host): nothing to stop, the failed first version was removed by the agent")
+            state.followUps.append((rollout.id, .host(host, .instanceHealthy(commandID: commandID))))
+            return
+        }
         let attempt = state.delivered[commandID, default: 0] + 1
         let command: Drover_V1_Command
         do {
@@ -178,8 +216,7 @@ public final class RolloutCoordinator: Sendable {
             state.delivered[commandID] = attempt
             state.sent[commandID] = (host, command)
             state.undelivered.remove(commandID)
-        } else {
-            state.undelivered.insert(commandID)
+        } else if state.undelivered.insert(commandID).inserted {
             logger.info("no session for the host; the command is sent when it is back", ["rollout.id": rollout.id, "host.id": host, "command.id": commandID])
         }
     }

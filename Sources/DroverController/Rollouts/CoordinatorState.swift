@@ -1,0 +1,52 @@
+import DroverAPI
+import DroverRollout
+import DroverWire
+
+/// What the coordinator keeps in memory, behind its lock.
+struct CoordinatorState: Sendable {
+    /// Unfinished rollouts by id.
+    var active: [String: ActiveRollout] = [:]
+    /// Progress logs by rollout id (this controller run), oldest first, bounded.
+    var progress: [String: [RolloutLogEntry]] = [:]
+    /// The last progress step each host's agent reported, by rollout id then host.
+    var steps: [String: [String: String]] = [:]
+    /// Command id → deliveries that reached a live session (the next one's `attempt` is one more).
+    var delivered: [String: Int] = [:]
+    /// Current commands that could not be handed to a session; tried again on each tick.
+    var undelivered: Set<String> = []
+    /// Command ids whose result was already applied (a result arrives again after reconnects).
+    var resultsApplied: Set<String> = []
+    /// The last delivery of each swap or revert command, for confirming its result (§7.3).
+    var sent: [String: (host: String, command: Drover_V1_Command)] = [:]
+    /// `CONFIRM` commands not yet handed to a session, by host.
+    var pendingConfirms: [String: [Drover_V1_Command]] = [:]
+
+    /// Hosts whose latest forward command failed, by rollout: the agent removed the new
+    /// instances and left what ran before, so a first deploy left nothing there to stop.
+    var failedHosts: [String: Set<String>] = [:]
+    /// Inputs the coordinator feeds itself, handled right after the current one.
+    var followUps: [(rolloutID: String, input: RolloutInput)] = []
+
+    /// The longest progress log kept per rollout.
+    static let progressLimit = 500
+
+    mutating func log(_ rolloutID: String, at: Int64, host: String?, _ message: String) {
+        var entries = progress[rolloutID, default: []]
+        entries.append(RolloutLogEntry(at: at, host: host, message: message))
+        if entries.count > Self.progressLimit { entries.removeFirst(entries.count - Self.progressLimit) }
+        progress[rolloutID] = entries
+    }
+
+    /// Forgets what only a running rollout needs (its log lives on in the event log).
+    mutating func forget(_ rolloutID: String) {
+        active[rolloutID] = nil
+        steps[rolloutID] = nil
+        progress[rolloutID] = nil
+        failedHosts[rolloutID] = nil
+        let prefix = rolloutID + "/"
+        delivered = delivered.filter { !$0.key.hasPrefix(prefix) }
+        undelivered = undelivered.filter { !$0.hasPrefix(prefix) }
+        resultsApplied = resultsApplied.filter { !$0.hasPrefix(prefix) }
+        sent = sent.filter { !$0.key.hasPrefix(prefix) }
+    }
+}
