@@ -171,6 +171,8 @@ struct RollbackTests {
         for attempt in 3...(RollingRolloutStateMachine.maxRevertAttempts + 1) {
             let failed = harness.host("h1", .swapFailed(commandID: harness.commandID("h1"), reason: "no space"))
             #expect(RolloutHarness.reverts(failed).isEmpty, "no retry before its backoff")
+            // The coordinator's clock wakes for the retry.
+            #expect(harness.machine.nextDueAt == harness.state.hosts.first { $0.name == "h1" }?.retryAt)
             #expect(RolloutHarness.notifications(failed).contains(.revertFailed(host: "h1", reason: "no space", willRetry: true)))
             // The retry goes out on the first tick at or after its backoff.
             var elapsed: Int64 = 0
