@@ -69,9 +69,11 @@ public final class AgentCommandHandler: Sendable {
         }
     }
 
-    /// Stops the executor (running swaps get their grace; instances keep running).
-    public func shutdown() async {
+    /// Stops the executor (running swaps get their grace; instances keep running unless
+    /// `removeServices`, for throwaway hosts).
+    public func shutdown(removeServices: Bool = false) async {
         await executor.shutdown()
+        if removeServices { await executor.tearDown() }
     }
 
     // MARK: - Sessions

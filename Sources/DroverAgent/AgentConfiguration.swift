@@ -31,6 +31,9 @@ public struct AgentConfiguration: Sendable {
     /// How long the controller may be gone in the middle of a rollout before this host goes
     /// back to its last confirmed version on its own; nil: never.
     public var revertAfter: Duration? = .seconds(600)
+    /// Remove every service instance when the agent stops (`drover dev`: throwaway state);
+    /// a real host keeps its services running across agent restarts.
+    public var removeServicesOnStop = false
 
     /// Creates a configuration.
     public init(

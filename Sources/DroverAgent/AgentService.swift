@@ -71,13 +71,14 @@ public final class AgentService: Sendable {
         // Swaps run beside the sessions and outlive a lost controller; they stop with the agent.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await commands.run() }
+            let removeServices = configuration.removeServicesOnStop
             do {
                 try await sessionLoop(identity: identity, commands: commands)
             } catch {
-                await commands.shutdown()
+                await commands.shutdown(removeServices: removeServices)
                 throw error
             }
-            await commands.shutdown()
+            await commands.shutdown(removeServices: removeServices)
             try await group.waitForAll()
         }
     }

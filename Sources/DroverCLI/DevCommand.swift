@@ -19,8 +19,8 @@ struct DevCommand: AsyncParsableCommand {
             use it: `drover hosts`, `drover deploy examples/web.yaml`, /metrics. The local agent \
             runs process services and, when a Docker or Podman socket is found, docker services; \
             its service proxies listen on 127.0.0.1. State lives in a temporary directory removed \
-            on exit unless --data-dir is given. Ctrl-C stops everything (services started by the \
-            agent keep running, as they would on a real host).
+            on exit unless --data-dir is given. Ctrl-C stops everything, including the services \
+            the local agent started (with --data-dir they keep running, as on a real host).
             """
     )
 
@@ -106,6 +106,7 @@ struct DevCommand: AsyncParsableCommand {
                 configuration.dockerSocket = socket
                 configuration.processEngine = true
                 configuration.proxyAddress = "127.0.0.1"
+                configuration.removeServicesOnStop = temporary
                 let agent = AgentService(configuration: configuration)
                 try await withTaskCancellationHandler {
                     try await agent.run()

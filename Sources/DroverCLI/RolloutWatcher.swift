@@ -10,15 +10,16 @@ struct RolloutWatcher {
 
     /// Polls until the rollout is over; returns the last detail.
     func follow(_ id: String) async throws(APIClientError) -> RolloutDetail {
-        var printedLog = 0
+        // Entries are matched by content, not position: the controller may fold transient
+        // progress steps out of the log once a host is done.
+        var printed = Set<String>()
         var lastProgress = ""
         while true {
             let detail = try await client.call(.GET, "/v1/rollouts/\(APIPath.segment(id))", as: RolloutDetail.self)
             let now = CLIClock.nowMs()
-            for entry in detail.log.dropFirst(printedLog) {
+            for entry in detail.log where printed.insert("\(entry.at) \(entry.host ?? "") \(entry.message)").inserted {
                 emit(RolloutText.log(entry, startedAt: detail.summary.createdAt))
             }
-            printedLog = max(printedLog, detail.log.count)
             let progress = RolloutText.progressLine(detail, nowMs: now)
             // Deadlines tick every second; print the line when the counts change, not the clock.
             let key = progress.split(separator: ",").filter { !$0.contains("deadline") }.joined(separator: ",")
