@@ -37,10 +37,16 @@ enum RolloutText {
     static func progressLine(_ detail: RolloutDetail, nowMs: Int64) -> String {
         let hosts = detail.hosts
         func count(_ statuses: Set<String>) -> Int { hosts.filter { statuses.contains($0.status) }.count }
+        let placed = count(["swapping", "stabilizing", "updated"])
+        let window = max(1, detail.maxParallel)
+        let batches = max(1, (hosts.count + window - 1) / window)
         var parts = [
-            "placed \(count(["swapping", "stabilizing", "updated"]))/\(hosts.count)",
+            "batch \(min(batches, max(1, (placed + window - 1) / window)))/\(batches)",
+            "placed \(placed)/\(hosts.count)",
             "healthy \(count(["stabilizing", "updated"]))",
             "updated \(count(["updated"]))",
+            // The host whose failure started a rollback (the first failure ends a rolling deploy).
+            "unhealthy \(detail.why?.host == nil ? 0 : 1)",
         ]
         let reverting = count(["reverting", "reverted", "stuck"])
         if reverting > 0 { parts.append("rolled back \(count(["reverted"]))/\(reverting)") }
