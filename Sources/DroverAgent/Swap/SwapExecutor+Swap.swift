@@ -6,6 +6,13 @@ extension SwapExecutor {
     /// Runs one admitted swap to its end and publishes its result.
     func execute(_ job: Job) async -> SwapResult {
         let service = job.order.service
+        guard journal.services[service]?.swap?.commandID == job.commandID else {
+            // Ended before it started (shutdown): its result is already journalled.
+            return journal.commands[job.commandID]?.result
+                ?? SwapResult(
+                    outcome: .cancelled, message: "the swap never started", startedUnixMs: clock.unixMillis(),
+                    finishedUnixMs: clock.unixMillis())
+        }
         executing[service] = job.commandID
         defer { executing[service] = nil }
         let result = await swap(commandID: job.commandID, order: job.order)
