@@ -94,10 +94,11 @@ extension SwapExecutor {
             details["previous"] = old.version
             message += "; \(old.version) stopped and kept for rollback"
         }
+        // The version before the old one goes before the commit, so the result describes the
+        // host as it is; cut short here, recovery forgets the kept instances that are gone.
+        if let older = journal.superseded(service: service) { await removeInstances(older) }
         let result = ended(.succeeded, message)
-        var dropped: SwapJournal.Deployment?
-        persistOrLog { dropped = $0.commit(service: service, result: result) }
-        if let dropped { await removeInstances(dropped) }
+        persistOrLog { $0.commit(service: service, result: result) }
         return result
     }
 
