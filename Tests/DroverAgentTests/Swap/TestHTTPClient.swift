@@ -31,7 +31,9 @@ final class TestHTTPClient {
         // One write: with `connection: close` the answer (and the close) can come back before a
         // separate `.end` write is made, which then fails on the closed channel.
         try await outbound.write(
-            contentsOf: [.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)), .end(nil)])
+            contentsOf: [
+                .head(HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)), .end(nil),
+            ])
         var head: HTTPResponseHead?
         var body = ByteBuffer()
         while let part = try await iterator.next() {
