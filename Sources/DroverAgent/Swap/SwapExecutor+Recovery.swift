@@ -42,13 +42,18 @@ extension SwapExecutor {
                 await recreate(service: service, replacing: lost)
             }
         }
-        for service in journal.services.keys.sorted() {
+        // A shutdown that came while recovering has closed the proxies already: start none then.
+        for service in journal.services.keys.sorted() where accepting {
             guard let current = journal.services[service]?.current else { continue }
             do {
                 let router = try makeRouter(
                     ServiceProxyConfiguration(host: configuration.proxyHost, port: current.order.publicPort))
                 try await router.update(RoutingTable(backends: backends(current.instances, version: current.version)))
                 let bound = try await router.start()
+                guard accepting else {
+                    await router.close(timeout: .zero)
+                    break
+                }
                 proxies[service] = RunningProxy(router: router, publicPort: current.order.publicPort, boundPort: bound)
             } catch {
                 logger.error(

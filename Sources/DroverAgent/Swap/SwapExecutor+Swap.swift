@@ -6,6 +6,13 @@ extension SwapExecutor {
     /// Runs one admitted swap to its end and publishes its result.
     func execute(_ job: Job) async -> SwapResult {
         let service = job.order.service
+        guard journal.services[service]?.swap?.commandID == job.commandID else {
+            // Ended before it started (shutdown): its result is already journalled.
+            return journal.commands[job.commandID]?.result
+                ?? SwapResult(
+                    outcome: .cancelled, message: "the swap never started", startedUnixMs: clock.unixMillis(),
+                    finishedUnixMs: clock.unixMillis())
+        }
         executing[service] = job.commandID
         defer { executing[service] = nil }
         let result = await swap(commandID: job.commandID, order: job.order)
@@ -82,19 +89,27 @@ extension SwapExecutor {
             if forced > 0 { details["forceClosed"] = String(forced) }
             persistOrLog { $0.begin(.stoppingOld, service: service) }
             report(commandID, order, .stoppingOld, "stopping \(old.version)")
-            let problems = await stopInstances(old, grace: order.stopGrace)
+            let problems = await stopInstances(old, grace: patience(order.stopGrace))
             if !problems.isEmpty { details["stopErrors"] = problems.joined(separator: "; ") }
             details["previous"] = old.version
             message += "; \(old.version) stopped and kept for rollback"
         }
+        // The version before the old one goes before the commit, so the result describes the
+        // host as it is; cut short here, recovery forgets the kept instances that are gone.
+        if let older = journal.superseded(service: service) { await removeInstances(older) }
         let result = ended(.succeeded, message)
-        var dropped: SwapJournal.Deployment?
-        persistOrLog { dropped = $0.commit(service: service, result: result) }
-        if let dropped { await removeInstances(dropped) }
+        persistOrLog { $0.commit(service: service, result: result) }
         return result
     }
 
     // MARK: - steps
+
+    /// `wait`, or nothing once the swap is cancelled (shutdown past its grace): the engines and
+    /// the proxy poll with sleeps that return at once in a cancelled task, so waiting the full
+    /// time would spin; instances are then killed and requests in flight cut off.
+    func patience(_ wait: Duration) -> Duration {
+        Task.isCancelled ? .zero : wait
+    }
 
     /// Journals and reports the next step; throws when the journal cannot be written.
     func advance(_ step: SwapStep, _ commandID: String, _ order: SwapOrder, _ message: String) throws(SwapError) {
@@ -243,7 +258,7 @@ extension SwapExecutor {
         proxies[service] = RunningProxy(router: router, publicPort: order.publicPort, boundPort: bound)
         if let replaced {
             // The public port changed: the old listener finishes what it has, then goes.
-            await replaced.router.close(timeout: order.drainTimeout)
+            await replaced.router.close(timeout: patience(order.drainTimeout))
         }
     }
 
@@ -251,9 +266,10 @@ extension SwapExecutor {
     /// from the table. Returns how many requests had to be cut off.
     func drainOld(service: String, order: SwapOrder, old: SwapJournal.Deployment) async -> Int {
         guard let proxy = proxies[service]?.router else { return 0 }
+        let timeout = patience(order.drainTimeout)
         let forced = await withTaskGroup(of: Int.self) { group in
             for instance in old.instances {
-                group.addTask { await proxy.drain(backendID: instance.id, timeout: order.drainTimeout).forceClosed }
+                group.addTask { await proxy.drain(backendID: instance.id, timeout: timeout).forceClosed }
             }
             return await group.reduce(0, +)
         }
@@ -311,7 +327,7 @@ extension SwapExecutor {
         if let swap = journal.services[service]?.swap {
             let createdNames = Set(swap.created.map(\.name))
             for instance in swap.created {
-                await remove(InstanceID(instance.id), engine: engine, grace: order.stopGrace)
+                await remove(InstanceID(instance.id), engine: engine, grace: patience(order.stopGrace))
             }
             // Created by the engine but not journalled (the create call failed after all, or was cut short).
             for name in swap.planned where !createdNames.contains(name) {
@@ -321,7 +337,7 @@ extension SwapExecutor {
             }
             for instance in swap.reused {
                 do {
-                    try await engine.stop(InstanceID(instance.id), grace: order.stopGrace)
+                    try await engine.stop(InstanceID(instance.id), grace: patience(order.stopGrace))
                 } catch {
                     logger.error("cannot stop \(instance.name) again: \(error)", ["service": service])
                 }

@@ -39,6 +39,8 @@ public actor SwapExecutor {
     var recovered = false
     var accepting = true
     var runStarted = false
+    /// Whether ``run()`` is running (shutdown waits for it to end).
+    var runActive = false
     var shutdownDeadline: ContinuousClock.Instant?
     let jobs: AsyncStream<Job>
     let jobContinuation: AsyncStream<Job>.Continuation
@@ -155,6 +157,8 @@ public actor SwapExecutor {
     public func run() async {
         guard !runStarted else { return }
         runStarted = true
+        runActive = true
+        defer { runActive = false }
         let jobs = self.jobs
         await withDiscardingTaskGroup { group in
             for await job in jobs {
@@ -172,7 +176,19 @@ public actor SwapExecutor {
         accepting = false
         shutdownDeadline = ContinuousClock.now + grace
         jobContinuation.finish()
-        await waitForSwaps(until: nil)
+        // Swaps accepted but not started yet end here, without having touched anything.
+        for service in journal.services.keys.sorted() where executing[service] == nil {
+            guard let swap = journal.services[service]?.swap else { continue }
+            let now = clock.unixMillis()
+            let result = SwapResult(
+                outcome: .cancelled, message: "the agent shut down before the swap started",
+                startedUnixMs: journal.commands[swap.commandID]?.startedUnixMs ?? now, finishedUnixMs: now,
+                details: ["version": swap.targetVersion, "port": String(swap.order.publicPort)])
+            persistOrLog { $0.abandon(service: service, result: result) }
+            report(swap.commandID, swap.order, .finished, result.message, result: result)
+        }
+        // The run loop gives running swaps the grace, cancels what is left, and ends.
+        await waitForSwaps(until: nil, includingRunLoop: true)
         let closing = proxies.values.map(\.router)
         proxies = [:]
         for router in closing {
@@ -182,10 +198,11 @@ public actor SwapExecutor {
         logger.info("swap executor stopped")
     }
 
-    /// Waits until no swap runs, or until `deadline` (nil: no limit) or cancellation.
-    func waitForSwaps(until deadline: ContinuousClock.Instant?) async {
+    /// Waits until no swap runs (nor, with `includingRunLoop`, the ``run()`` loop), or until
+    /// `deadline` (nil: no limit) or cancellation.
+    func waitForSwaps(until deadline: ContinuousClock.Instant?, includingRunLoop: Bool = false) async {
         // Polled: swaps end at most a few times a minute, and shutdown is rare.
-        while !executing.isEmpty, !Task.isCancelled {
+        while !executing.isEmpty || (includingRunLoop && runActive), !Task.isCancelled {
             if let deadline, ContinuousClock.now >= deadline { return }
             try? await Task.sleep(for: .milliseconds(10))
         }

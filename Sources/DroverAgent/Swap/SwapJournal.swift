@@ -52,18 +52,25 @@ public struct SwapJournal: Sendable, Equatable, Codable {
     /// Makes the swap's instances the current deployment and the old current the previous one,
     /// and records the command's result. Returns the deployment that is no longer kept (the old
     /// previous, minus instances the swap reused), whose instances should now be removed.
+    @discardableResult
     public mutating func commit(service: String, result: SwapResult) -> Deployment? {
         guard var record = services[service], let swap = record.swap else { return nil }
-        let reusedIDs = Set(swap.reused.map(\.id))
-        var dropped = record.previous
-        dropped?.instances.removeAll { reusedIDs.contains($0.id) }
+        let dropped = superseded(service: service)
         record.previous = record.current
         record.current = Deployment(version: swap.targetVersion, order: swap.order, instances: swap.instances)
         record.swap = nil
         services[service] = record
         finish(commandID: swap.commandID, result: result)
-        if let kept = dropped, kept.instances.isEmpty { return nil }
         return dropped
+    }
+
+    /// The deployment a commit of the service's swap will stop keeping: the previous one, minus
+    /// instances the swap reused; `nil` when nothing is left of it.
+    public func superseded(service: String) -> Deployment? {
+        guard let record = services[service], let swap = record.swap, var dropped = record.previous else { return nil }
+        let reusedIDs = Set(swap.reused.map(\.id))
+        dropped.instances.removeAll { reusedIDs.contains($0.id) }
+        return dropped.instances.isEmpty ? nil : dropped
     }
 
     /// Ends a service's swap without changing what runs, and records the command's result.

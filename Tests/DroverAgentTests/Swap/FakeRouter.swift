@@ -26,8 +26,15 @@ final class FakeRouter: TrafficRouter {
     var isStarted: Bool { state.withLock { $0.started } }
     var isClosed: Bool { state.withLock { $0.closed } }
 
+    /// When set, ``start()`` reports on `starting` and then waits for `release`.
+    let gate = Mutex<(starting: AsyncStream<Void>.Continuation, release: AsyncStream<Void>)?>(nil)
+
     func start() async throws -> Int {
         state.withLock { $0.started = true }
+        if let gate = gate.withLock({ $0 }) {
+            gate.starting.yield()
+            for await _ in gate.release { break }
+        }
         return port
     }
 
@@ -51,9 +58,12 @@ final class FakeRouter: TrafficRouter {
 /// Makes ``FakeRouter``s and remembers them by port.
 final class FakeRouters: Sendable {
     let made = Mutex<[FakeRouter]>([])
+    /// Handed to every router made from now on (see ``FakeRouter/gate``).
+    let gate = Mutex<(starting: AsyncStream<Void>.Continuation, release: AsyncStream<Void>)?>(nil)
     var factory: TrafficRouterFactory {
         { configuration in
             let router = FakeRouter(port: configuration.port)
+            router.gate.withLock { $0 = self.gate.withLock { $0 } }
             self.made.withLock { $0.append(router) }
             return router
         }

@@ -305,4 +305,19 @@ import Testing
             #expect(await h.executor.result(commandID: "c-1")?.outcome == .cancelled)
         }
     }
+
+    @Test func aSwapAcceptedJustBeforeShutdownDoesNotStart() async throws {
+        try await H.with { h in
+            #expect(await h.executor.submit(commandID: "c-1", order: H.order("v1")) == .accepted)
+            await h.executor.shutdown()
+            // Either it ran to completion before the shutdown, or it never started.
+            let result = try #require(await h.executor.result(commandID: "c-1"))
+            if result.outcome == .cancelled {
+                #expect(result.message == "the agent shut down before the swap started")
+                #expect(h.engine.instances.isEmpty && h.routers.all.isEmpty)
+            } else {
+                #expect(result.outcome == .succeeded && h.routers.all.allSatisfy(\.isClosed))
+            }
+        }
+    }
 }

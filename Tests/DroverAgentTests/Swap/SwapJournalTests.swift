@@ -1,8 +1,9 @@
-import DroverAgent
 import DroverRuntime
 import DroverSession
 import Foundation
 import Testing
+
+@testable import DroverAgent
 
 /// The journal and the order as values: transitions, limits, encoding, validation.
 @Suite struct SwapJournalTests {
@@ -96,5 +97,19 @@ import Testing
         let plan = RecoveryPlan(journal: journal, observed: [:], nowUnixMs: 4)
         #expect(plan.actions == [.remove(engine: .process, id: "b", grace: .zero), .start(engine: .process, id: "a")])
         #expect(plan.journal.services["web"]?.swap == nil && plan.journal.commands["c-2"]?.status == .failed)
+    }
+
+    @Test func aRevertIsHealthyOnItsFirstPassAndProbedOften() {
+        var order = SwapHarness.order("v1")
+        order.healthInterval = .seconds(5)
+        order.unhealthyThreshold = 3
+        order.startPeriod = .seconds(4)
+        order.revert = true
+        let policy = HealthGate.policy(for: order)
+        #expect(policy.healthyThreshold == 1 && policy.interval == .milliseconds(250))
+        #expect(policy.unhealthyThreshold == 60, "as long to condemn as the order's 3 × 5 s")
+        #expect(policy.startPeriod == .seconds(4))
+        order.revert = false
+        #expect(HealthGate.policy(for: order).healthyThreshold == 2)
     }
 }

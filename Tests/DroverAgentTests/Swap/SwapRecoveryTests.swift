@@ -170,4 +170,28 @@ import Testing
             #expect(await h.executor.state().first?.knownGoodVersion == "v1")
         }
     }
+
+    @Test func aShutdownDuringRecoveryLeavesNoProxyRunning() async throws {
+        let directory = temporaryPath("swap-recover")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let engine = FakeEngine()
+        try await H.with(directory: directory, engine: engine) { h in
+            try await h.swap("c-1", H.order("v1"))
+        }
+        try await H.with(directory: directory, engine: engine, recover: false) { h in
+            // The recovered service's proxy is still binding when the shutdown comes.
+            let starting = AsyncStream<Void>.makeStream()
+            let release = AsyncStream<Void>.makeStream()
+            h.routers.gate.withLock { $0 = (starting.continuation, release.stream) }
+            async let recovered: Void = h.executor.recover()
+            var started = starting.stream.makeAsyncIterator()
+            _ = await started.next()
+            await h.executor.shutdown()
+            release.continuation.yield()
+            await recovered
+            let router = try #require(h.routers.router(port: 8080))
+            #expect(router.isStarted && router.isClosed)
+            #expect(await h.executor.state().first?.proxyPort == nil)
+        }
+    }
 }
