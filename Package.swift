@@ -172,6 +172,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -352,6 +353,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "DroverStore",
+                "DroverTestSupport",
             ],
             swiftSettings: strict
         ),

@@ -51,9 +51,14 @@ public final class AgentCommandHandler: Sendable {
         return AgentCommandHandler(executor: executor, revertAfter: configuration.revertAfter, logger: logger)
     }
 
-    /// Recovers the journal, then runs swaps and forwards their progress until ``shutdown()``.
-    public func run() async {
+    /// Converges the host on its journal (call before the first session: commands are only
+    /// admitted once this is done).
+    public func recover() async {
         await executor.recover()
+    }
+
+    /// Runs swaps and forwards their progress until ``shutdown()``; call ``recover()`` first.
+    public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.executor.run() }
             group.addTask {
@@ -140,6 +145,9 @@ public final class AgentCommandHandler: Sendable {
                 logger.info("swap accepted", ["command.id": command.id, "service": order.service, "version": order.version])
             case .duplicate(let result):
                 ack.status = .duplicate
+                logger.info("command re-delivered: answered DUPLICATE, nothing started again", [
+                    "command.id": command.id, "attempt": "\(command.attempt)", "finished": result == nil ? "no" : "yes",
+                ])
                 if let result {
                     ack.result = result.commandResult(commandID: command.id)
                     // The controller has the result now.

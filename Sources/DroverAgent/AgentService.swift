@@ -66,6 +66,8 @@ public final class AgentService: Sendable {
             try await sessionLoop(identity: identity, commands: nil)
             return
         }
+        // The host converges on its journal first, so the controller never hears "not ready".
+        await commands.recover()
         // Swaps run beside the sessions and outlive a lost controller; they stop with the agent.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await commands.run() }

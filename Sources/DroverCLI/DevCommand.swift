@@ -99,7 +99,9 @@ struct DevCommand: AsyncParsableCommand {
                 guard let port = await iterator.next() else { return }
                 var configuration = AgentConfiguration(
                     controllerHost: "127.0.0.1", controllerPort: port, joinToken: joinToken, caPin: caPin,
-                    stateDirectory: root + "/agent", name: Self.hostName(), labels: ["env": "dev"],
+                    stateDirectory: root + "/agent", name: Self.hostName(),
+                    // role=web: the examples/ specs select their hosts by it.
+                    labels: ["env": "dev", "role": "web"],
                     reportInterval: .milliseconds(Int64(interval * 1_000)))
                 configuration.dockerSocket = socket
                 configuration.processEngine = true

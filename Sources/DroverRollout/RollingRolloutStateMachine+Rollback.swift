@@ -75,8 +75,8 @@ extension RollingRolloutStateMachine {
             trackLiveness(event, at: position, effects: &effects)
         case .hostBack:
             guard trackLiveness(event, at: position, effects: &effects) else { return }
-            // Re-send with the same id: the agent may already have it.
-            if reverting, let id = host.commandID {
+            // Re-send with the same id: the agent may already have it (a retry waits for its backoff).
+            if reverting, host.retryAt == nil, let id = host.commandID {
                 effects.append(.revert(host: host.name, to: host.version, commandID: id))
             }
         default:
@@ -85,18 +85,39 @@ extension RollingRolloutStateMachine {
         advanceRollback(now: now, effects: &effects)
     }
 
-    /// A failed revert is tried again with a fresh command, up to ``maxRevertAttempts`` in all.
+    /// A failed revert is tried again with a fresh command after a backoff (1 s, 2 s, 4 s, 8 s,
+    /// 15 s: an agent restarting or a busy engine gets time to recover), up to
+    /// ``maxRevertAttempts`` in all and never past the rollback's hard deadline.
     private mutating func retryRevert(at position: Int, reason: String, now: Int64, effects: inout [RolloutAction]) {
         let host = state.hosts[position]
-        let willRetry = host.revertAttempts < Self.maxRevertAttempts
+        let delay = Self.revertRetryDelay(afterAttempt: host.revertAttempts)
+        let deadline = (state.rollback?.startedAt ?? now) + state.plan.rollbackDeadline
+        let willRetry = host.revertAttempts < Self.maxRevertAttempts && now + delay < deadline
         effects.append(.notify(.revertFailed(host: host.name, reason: reason, willRetry: willRetry)))
         guard willRetry else {
             state.hosts[position].status = .stuck
+            state.hosts[position].retryAt = nil
             return
         }
-        let id = issueCommand(at: position, status: .reverting, version: host.version, now: now)
+        _ = issueCommand(at: position, status: .reverting, version: host.version, now: now)
         state.hosts[position].revertAttempts += 1
-        if !host.lost {
+        state.hosts[position].retryAt = now + delay
+    }
+
+    /// The wait before revert attempt `attempt + 1`, in milliseconds.
+    static func revertRetryDelay(afterAttempt attempt: Int) -> Int64 {
+        min(15_000, 1_000 << Int64(min(max(attempt - 1, 0), 4)))
+    }
+
+    /// Sends the reverts whose backoff is over (hosts that are connected).
+    mutating func sendDueRetries(now: Int64, effects: inout [RolloutAction]) {
+        for position in state.hosts.indices {
+            let host = state.hosts[position]
+            guard host.status == .reverting, let due = host.retryAt, due <= now, !host.lost, let id = host.commandID else {
+                continue
+            }
+            state.hosts[position].retryAt = nil
+            state.hosts[position].dispatchedAt = now
             effects.append(.revert(host: host.name, to: host.version, commandID: id))
         }
     }
@@ -104,6 +125,7 @@ extension RollingRolloutStateMachine {
     /// Finishes the rollback when no host is still reverting, or fails it at the hard deadline.
     mutating func advanceRollback(now: Int64, effects: inout [RolloutAction]) {
         guard case .rollingBack = state.phase, var report = state.rollback else { return }
+        sendDueRetries(now: now, effects: &effects)
         let pending = state.hosts.filter { $0.status == .reverting }.map(\.name)
         let stuck = state.hosts.filter { $0.status == .stuck }.map(\.name)
         let deadline = report.startedAt + state.plan.rollbackDeadline

@@ -1,7 +1,7 @@
 extension RollingRolloutStateMachine {
     /// The earliest instant (wall-clock milliseconds) at which a ``RolloutInput/tick`` could
     /// change something: a host's `min_healthy_time` ending, a `healthy_deadline`, the
-    /// `progress_deadline` or the rollback deadline; `nil` when nothing is timed (not started,
+    /// `progress_deadline`, a failed revert's retry or the rollback deadline; `nil` when nothing is timed (not started,
     /// paused with nothing in flight, finished).
     ///
     /// Lets the coordinator's clock wake exactly when needed instead of polling finely: ticking
@@ -27,6 +27,8 @@ extension RollingRolloutStateMachine {
             if state.phase == .running { due.append(state.lastProgressAt + plan.progressDeadline) }
         case .rollingBack:
             if let rollback = state.rollback { due.append(rollback.startedAt + plan.rollbackDeadline) }
+            // A failed revert's retry goes out when its backoff is over.
+            due += state.hosts.compactMap { $0.status == .reverting ? $0.retryAt : nil }
         case .notStarted, .finished:
             break
         }

@@ -15,7 +15,7 @@
 /// so how often `tick` runs never changes the outcome.
 public struct RollingRolloutStateMachine: Sendable {
     /// How many times one host's revert is tried within a rollback before the host is stuck.
-    public static let maxRevertAttempts = 3
+    public static let maxRevertAttempts = 6
 
     /// The whole persisted state.
     public internal(set) var state: RolloutState
@@ -77,7 +77,7 @@ public struct RollingRolloutStateMachine: Sendable {
                 host.commandID.map { .swap(host: host.name, to: host.version, commandID: $0) }
             }
         case .rollingBack:
-            state.hosts.filter { $0.status == .reverting && !$0.lost }.compactMap { host in
+            state.hosts.filter { $0.status == .reverting && !$0.lost && $0.retryAt == nil }.compactMap { host in
                 host.commandID.map { .revert(host: host.name, to: host.version, commandID: $0) }
             }
         case .notStarted, .finished:

@@ -82,6 +82,8 @@ public struct RolloutHost: Codable, Sendable, Equatable {
     public var healthySince: Int64?
     /// Whether the controller has lost contact with the host.
     public var lost: Bool = false
+    /// A failed revert waits until this time (wall-clock ms) before its next command is sent.
+    public var retryAt: Int64?
     /// Whether the rollout ever sent this host a command.
     public var touched: Bool = false
 

@@ -161,18 +161,32 @@ struct RollbackTests {
         #expect(harness.host("h2", .hostBack).isEmpty, "a finished rollout ignores reports")
     }
 
-    @Test("a failing revert is retried with a new command id, then the host is stuck")
+    @Test("a failing revert is retried with a new command id after a growing backoff, then the host is stuck")
     func revertRetries() {
         var harness = RolloutHarness(plan(hosts: 2))
         harness.send(.start)
         harness.host("h1", .swapFailed(commandID: "r1/h1/1", reason: "boom"))
         var ids = ["r1/h1/2"]
-        for attempt in 3...4 {
-            let actions = harness.host("h1", .swapFailed(commandID: harness.commandID("h1"), reason: "no space"))
-            ids += RolloutHarness.reverts(actions).map(\.id)
+        var waited: [Int64] = []
+        for attempt in 3...(RollingRolloutStateMachine.maxRevertAttempts + 1) {
+            let failed = harness.host("h1", .swapFailed(commandID: harness.commandID("h1"), reason: "no space"))
+            #expect(RolloutHarness.reverts(failed).isEmpty, "no retry before its backoff")
+            // The coordinator's clock wakes for the retry.
+            #expect(harness.machine.nextDueAt == harness.state.hosts.first { $0.name == "h1" }?.retryAt)
+            #expect(RolloutHarness.notifications(failed).contains(.revertFailed(host: "h1", reason: "no space", willRetry: true)))
+            // The retry goes out on the first tick at or after its backoff.
+            var elapsed: Int64 = 0
+            var sent: [(host: String, version: String, id: String)] = []
+            while sent.isEmpty, elapsed < 60_000 {
+                elapsed += 250
+                sent = RolloutHarness.reverts(harness.advance(by: 250))
+            }
+            waited.append(elapsed)
+            ids += sent.map(\.id)
             #expect(ids.last == "r1/h1/\(attempt)")
         }
-        let last = harness.host("h1", .swapFailed(commandID: "r1/h1/4", reason: "no space"))
+        #expect(waited == [1_000, 2_000, 4_000, 8_000, 15_000])
+        let last = harness.host("h1", .swapFailed(commandID: harness.commandID("h1"), reason: "no space"))
         #expect(RolloutHarness.notifications(last).contains(.revertFailed(host: "h1", reason: "no space", willRetry: false)))
         guard case .failed(let failure) = RolloutHarness.finished(last) else {
             Issue.record("expected failed")

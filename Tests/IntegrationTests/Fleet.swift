@@ -12,6 +12,8 @@ final class Fleet: @unchecked Sendable {
     private var cliRuns = 0
     /// `https://127.0.0.1:PORT` of the controller's API.
     private(set) var apiAddress = ""
+    /// The service a rollout test deploys (``withRolloutFleet(engine:minHealthyTime:startPeriod:_:)``).
+    var currentService: RolloutService?
 
     init(scope: ProcessScope) {
         self.scope = scope
@@ -62,6 +64,18 @@ final class Fleet: @unchecked Sendable {
         return hosts.first { $0["name"] as? String == name }
     }
 
+    /// Runs an operator command (`drover ARGS` with DROVER_ADDR, DROVER_TOKEN and DROVER_CA_CERT
+    /// set, as the README says) to its end; its exit status and output.
+    func cli(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, transcript: String) {
+        let token = try String(contentsOfFile: dataDirectory + "/admin.token", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = ["DROVER_ADDR": apiAddress, "DROVER_TOKEN": token, "DROVER_CA_CERT": dataDirectory + "/ca.crt"]
+        cliRuns += 1
+        let process = try scope.start("cli-\(cliRuns)-\(arguments.first ?? "")", Binaries.drover, arguments, environment: environment)
+        let status = try await process.waitForExit(timeout: timeout)
+        return (status, process.stdout, process.transcript)
+    }
+
     /// `drover controller token create`; returns the token.
     func createToken(uses: Int = 1, ttl: String = "1h") async throws -> String {
         let process = try scope.start(
@@ -89,7 +103,8 @@ final class Fleet: @unchecked Sendable {
         token: String? = nil,
         pin: String? = nil,
         reportInterval: String = "0.5",
-        run: Int = 1
+        run: Int = 1,
+        extra: [String] = []
     ) throws -> ManagedProcess {
         var arguments = [
             "--controller", "127.0.0.1:\(port)", "--state-dir", stateDirectory(name), "--name", name,
@@ -98,7 +113,7 @@ final class Fleet: @unchecked Sendable {
         ]
         if let token { arguments += ["--token", token] }
         if let pin { arguments += ["--ca-pin", pin] }
-        return try scope.start("\(name)-\(run)", Binaries.agent, arguments)
+        return try scope.start("\(name)-\(run)", Binaries.agent, arguments + extra)
     }
 
     func stateDirectory(_ name: String) -> String {

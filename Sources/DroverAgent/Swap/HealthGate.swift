@@ -84,7 +84,8 @@ struct HealthGate: Sendable {
     }
 
     private func missedDeadline(_ tracker: HealthTracker) -> Verdict {
-        var observed = "not healthy after \(deadline.swapText): \(tracker.consecutivePasses) of \(policy.healthyThreshold) passes"
+        var observed =
+            "not healthy after \(deadline.swapText): \(tracker.consecutivePasses) of \(policy.healthyThreshold) passes"
         if let failure = tracker.lastFailure { observed += "; last failure: \(failure)" }
         return .failed(observed: observed, threshold: "\(passes) within \(deadline.swapText)", timedOut: true)
     }

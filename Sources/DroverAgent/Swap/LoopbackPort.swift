@@ -10,24 +10,25 @@ public enum LoopbackPort {
     ///
     /// - Throws: ``SwapError/notReady(_:)`` naming the system error when no socket can be bound.
     public static func free() throws(SwapError) -> Int {
-        #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)
-        #endif
+        // Linux's SOCK_STREAM | SOCK_CLOEXEC, as numbers for the same reason as the address below.
+        let descriptor = socket(AF_INET, 1 | 0o2_000_000, 0)
         guard descriptor >= 0 else { throw .notReady("socket(): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
+        // sockaddr_in spelled as bytes (family in host order, port and address in network
+        // order): the C struct's Swift members resolve to NIO's C modules or to Glibc depending
+        // on which clang module loads first, which MemberImportVisibility can turn into a build error.
+        var address = [UInt8](repeating: 0, count: 16)
+        withUnsafeBytes(of: sa_family_t(AF_INET)) { family in
+            for (index, byte) in family.enumerated() { address[index] = byte }
+        }
+        address.replaceSubrange(4..<8, with: [127, 0, 0, 1])
+        var length = socklen_t(address.count)
+        let bound = address.withUnsafeMutableBytes { raw in
+            raw.baseAddress!.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
             }
         }
         guard bound else { throw .notReady("cannot bind a loopback port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return Int(address[2]) << 8 | Int(address[3])
     }
 }

@@ -66,7 +66,8 @@ public struct RecoveryPlan: Sendable, Equatable {
                     let status = find(instance)
                     if let status { accounted.insert(status.id.rawValue) }
                     if status?.isRunning ?? (seen == nil) {
-                        actions.append(.stop(engine: engine, id: status?.id.rawValue ?? instance.id, grace: swap.order.stopGrace))
+                        actions.append(
+                            .stop(engine: engine, id: status?.id.rawValue ?? instance.id, grace: swap.order.stopGrace))
                     }
                 }
                 let started = journal.commands[swap.commandID]?.startedUnixMs ?? nowUnixMs

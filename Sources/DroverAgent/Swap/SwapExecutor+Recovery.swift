@@ -51,7 +51,8 @@ extension SwapExecutor {
                 let bound = try await router.start()
                 proxies[service] = RunningProxy(router: router, publicPort: current.order.publicPort, boundPort: bound)
             } catch {
-                logger.error("recovery: cannot start the proxy of \(service) on port \(current.order.publicPort): \(error)")
+                logger.error(
+                    "recovery: cannot start the proxy of \(service) on port \(current.order.publicPort): \(error)")
             }
         }
         recovered = true
@@ -96,7 +97,8 @@ extension SwapExecutor {
         else { return nil }
         var order = known.order
         order.revert = true
-        let commandID = "revert-\(service)-\(clock.unixMillis())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let commandID =
+            "revert-\(service)-\(clock.unixMillis())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         do {
             try admit(commandID: commandID, order: order)
         } catch {

@@ -10,9 +10,11 @@ extension SwapExecutor {
         defer { executing[service] = nil }
         let result = await swap(commandID: job.commandID, order: job.order)
         report(job.commandID, job.order, .finished, result.message, result: result)
-        logger.notice("swap \(result.outcome.rawValue): \(result.message)", [
-            "command.id": job.commandID, "service": service, "version": job.order.version,
-        ])
+        logger.notice(
+            "swap \(result.outcome.rawValue): \(result.message)",
+            [
+                "command.id": job.commandID, "service": service, "version": job.order.version,
+            ])
         return result
     }
 
@@ -62,7 +64,10 @@ extension SwapExecutor {
             let cancelled = error is CancellationError || Task.isCancelled
             let result =
                 cancelled
-                ? ended(.cancelled, "cancelled before traffic moved; \(old.map { "\($0.version) keeps serving" } ?? "nothing deployed")")
+                ? ended(
+                    .cancelled,
+                    "cancelled before traffic moved; \(old.map { "\($0.version) keeps serving" } ?? "nothing deployed")"
+                )
                 : ended(.failed, "\(error)")
             await discardNewInstances(service: service, order: order, engine: engine, result: result)
             return result
@@ -98,13 +103,14 @@ extension SwapExecutor {
     }
 
     /// Pulls the image, then creates and starts the new instances (or, for a revert, starts the
-    /// kept instances of that version again).
+    /// kept instances of that version again when the engine still has all of them).
     func startInstances(
         commandID: String, order: SwapOrder, engine: any ContainerEngine
     ) async throws -> [SwapJournal.Instance] {
         let service = order.service
         if order.revert, let kept = journal.services[service]?.previous, kept.version == order.version,
-            kept.order.engine == order.engine, !kept.instances.isEmpty
+            kept.order.engine == order.engine, !kept.instances.isEmpty,
+            await engine.hasAll(kept.instances)
         {
             try advance(.creating, commandID, order, "starting the kept instances of \(order.version)")
             for instance in kept.instances {
@@ -186,7 +192,8 @@ extension SwapExecutor {
     }
 
     /// The probe an order asks for, aimed at one instance.
-    func healthCheck(_ order: SwapOrder, instance: SwapJournal.Instance, engine: any ContainerEngine) -> any HealthCheck {
+    func healthCheck(_ order: SwapOrder, instance: SwapJournal.Instance, engine: any ContainerEngine) -> any HealthCheck
+    {
         switch order.health {
         case .http(let path, let status):
             HTTPHealthCheck(host: configuration.instanceHost, port: instance.port, path: path, expectedStatus: status)
@@ -229,7 +236,8 @@ extension SwapExecutor {
             bound = try await router.start()
         } catch {
             await router.close(timeout: .zero)
-            throw SwapError.notReady("cannot start the proxy on \(configuration.proxyHost):\(order.publicPort): \(error)")
+            throw SwapError.notReady(
+                "cannot start the proxy on \(configuration.proxyHost):\(order.publicPort): \(error)")
         }
         let replaced = proxies[service]
         proxies[service] = RunningProxy(router: router, publicPort: order.publicPort, boundPort: bound)
@@ -320,5 +328,15 @@ extension SwapExecutor {
             }
         }
         persistOrLog { $0.abandon(service: service, result: result) }
+    }
+}
+
+extension ContainerEngine {
+    /// Whether the engine still has every one of these instances.
+    func hasAll(_ instances: [SwapJournal.Instance]) async -> Bool {
+        for instance in instances {
+            guard (try? await inspect(InstanceID(instance.id))) != nil else { return false }
+        }
+        return true
     }
 }

@@ -238,7 +238,8 @@ public actor SwapExecutor {
     }
 
     /// Publishes a progress report.
-    func report(_ commandID: String, _ order: SwapOrder, _ step: SwapStep, _ message: String, result: SwapResult? = nil) {
+    func report(_ commandID: String, _ order: SwapOrder, _ step: SwapStep, _ message: String, result: SwapResult? = nil)
+    {
         progressContinuation.yield(
             SwapProgress(
                 commandID: commandID, service: order.service, version: order.version, step: step, percent: step.percent,

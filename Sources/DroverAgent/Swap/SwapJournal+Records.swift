@@ -79,7 +79,10 @@ extension SwapJournal {
         public var swap: InProgress?
 
         /// An empty record.
-        public init(current: Deployment? = nil, previous: Deployment? = nil, knownGood: Deployment? = nil, swap: InProgress? = nil) {
+        public init(
+            current: Deployment? = nil, previous: Deployment? = nil, knownGood: Deployment? = nil,
+            swap: InProgress? = nil
+        ) {
             self.current = current
             self.previous = previous
             self.knownGood = knownGood

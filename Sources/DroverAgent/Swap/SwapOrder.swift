@@ -136,7 +136,8 @@ public struct SwapOrder: Sendable, Equatable, Codable {
         for key in environment.keys where key.isEmpty || key.contains("=") || key.contains("\0") {
             throw invalid("environment variable name \"\(key)\" is invalid")
         }
-        for (name, port) in [("containerPort", containerPort), ("publicPort", publicPort)] where !(1...65_535).contains(port) {
+        for (name, port) in [("containerPort", containerPort), ("publicPort", publicPort)]
+        where !(1...65_535).contains(port) {
             throw invalid("\(name) \(port) is outside 1…65535")
         }
         guard (1...Self.maxInstances).contains(instances) else {

@@ -41,7 +41,10 @@ final class FakeEngine: ContainerEngine, Sendable {
 
     /// An independent copy of the instances (what a restarted agent's engine would report).
     func clone() -> FakeEngine {
-        FakeEngine(state.withLock { State(instances: $0.instances, nextID: $0.nextID + 1000, healthExitCode: $0.healthExitCode) })
+        FakeEngine(
+            state.withLock {
+                State(instances: $0.instances, nextID: $0.nextID + 1000, healthExitCode: $0.healthExitCode)
+            })
     }
 
     func setHealth(_ version: String, exitCode: Int32) { state.withLock { $0.healthExitCode[version] = exitCode } }
@@ -110,7 +113,9 @@ final class FakeEngine: ContainerEngine, Sendable {
     func stop(_ id: InstanceID, grace: Duration) async throws(ContainerEngineError) {
         let version = try version(id)
         state.withLock { state in
-            if state.instances[id.rawValue]?.state == .running { state.instances[id.rawValue]?.state = .exited(code: 0) }
+            if state.instances[id.rawValue]?.state == .running {
+                state.instances[id.rawValue]?.state = .exited(code: 0)
+            }
         }
         record(.stop(id: id.rawValue, version: version))  // after: the instance is stopped when the hook sees it
     }

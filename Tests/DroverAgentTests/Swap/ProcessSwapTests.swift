@@ -1,3 +1,4 @@
+import DroverTestSupport
 import DroverAgent
 import DroverRuntime
 import DroverSession
@@ -92,12 +93,6 @@ func underLoad(_ load: LoadGenerator, _ body: () async throws -> Void) async thr
     }
 }
 
-/// Whether a client's answers never go back to `old` once `new` has answered.
-func switchesOnce(_ versions: [String], from old: String, to new: String) -> Bool {
-    guard let first = versions.firstIndex(of: new) else { return false }
-    return versions[..<first].allSatisfy { $0 == old } && versions[first...].allSatisfy { $0 == new }
-}
-
 @Suite(.serialized) struct ProcessSwapTests {
     @Test func aSwapUnderLoadFailsNoRequestAndAFailingVersionIsRefused() async throws {
         try await ProcessSite.with { site in
@@ -115,11 +110,16 @@ func switchesOnce(_ versions: [String], from old: String, to new: String) -> Boo
                     try await eventually("load on v1") { load.count("v1") >= 50 }
                     let second = try await swapAndWait(executor, "c-2", try site.order("v2", port: port))
                     #expect(second.outcome == .succeeded, "\(second.message)")
+                    load.mark()
                     try await eventually("load on v2") { load.count("v2") >= 50 }
                 }
                 #expect(load.failures.isEmpty, "\(load.failures.prefix(5))")
+                // Each client moves from v1 to v2; once the swap has finished, only v2 answers.
                 for (client, versions) in load.versions {
-                    #expect(switchesOnce(versions, from: "v1", to: "v2"), "\(client) went back to v1")
+                    #expect(Set(versions).isSubset(of: ["v1", "v2"]), "\(client): \(Set(versions))")
+                }
+                for (client, versions) in load.versionsSinceMark {
+                    #expect(!versions.isEmpty && versions.allSatisfy { $0 == "v2" }, "\(client) after the swap")
                 }
 
                 let state = try #require(await executor.state().first)
@@ -136,7 +136,8 @@ func switchesOnce(_ versions: [String], from old: String, to new: String) -> Boo
                 }
                 let refused = try #require(third)
                 #expect(refused.outcome == .failed)
-                #expect(refused.details["observed"]?.hasPrefix("3 consecutive failures: GET /health: status 404") == true)
+                #expect(
+                    refused.details["observed"]?.hasPrefix("3 consecutive failures: GET /health: status 404") == true)
                 #expect(refused.details["threshold"] == "3 failures")
                 #expect(steady.failures.isEmpty, "\(steady.failures.prefix(5))")
                 #expect(steady.count("v3") == 0 && steady.count("v2") == steady.succeeded)
@@ -176,6 +177,45 @@ func switchesOnce(_ versions: [String], from old: String, to new: String) -> Boo
                 let swapped = try await swapAndWait(second, "c-2", try site.order("v2", port: port))
                 #expect(swapped.outcome == .succeeded)
                 #expect(await httpGet(host: host, port: port, "/")?.body == "v2")
+            }
+        }
+    }
+
+    @Test func aRevertToTheKnownGoodVersionUnderLoadReusesTheKeptProcess() async throws {
+        try await ProcessSite.with { site in
+            let host = "127.0.0.1"
+            let port = try LoopbackPort.free()
+            let executor = try site.makeExecutor(proxyHost: host)
+            try await whileRunning(executor) {
+                let first = try await swapAndWait(executor, "c-1", try site.order("v1", port: port))
+                #expect(first.outcome == .succeeded)
+                #expect(await executor.confirm(service: "web", version: "v1"))
+                let second = try await swapAndWait(executor, "c-2", try site.order("v2", port: port))
+                #expect(second.outcome == .succeeded)
+                let kept = try await site.engine.list(labels: [DroverLabels.version: "v1"])
+                #expect(kept.count == 1 && !kept[0].isRunning)
+
+                let load = LoadGenerator(host: host, port: port)
+                var reverted: SwapResult?
+                try await underLoad(load) {
+                    try await eventually("load on v2") { load.count("v2") >= 30 }
+                    reverted = await executor.revertToKnownGood(service: "web")
+                    load.mark()
+                    try await eventually("load on v1") { load.count("v1") >= 30 }
+                }
+                let result = try #require(reverted)
+                #expect(result.outcome == .succeeded, "\(result.message)")
+                #expect(result.details["instances"] == kept[0].id.rawValue, "the kept process runs again")
+                #expect(load.failures.isEmpty, "\(load.failures.prefix(5))")
+                // Each client moves from v2 to v1; once the swap has finished, only v1 answers.
+                for (client, versions) in load.versions {
+                    #expect(Set(versions).isSubset(of: ["v2", "v1"]), "\(client): \(Set(versions))")
+                }
+                for (client, versions) in load.versionsSinceMark {
+                    #expect(!versions.isEmpty && versions.allSatisfy { $0 == "v1" }, "\(client) after the swap")
+                }
+                let state = try #require(await executor.state().first)
+                #expect(state.version == "v1" && state.previousVersion == "v2")
             }
         }
     }

@@ -2,6 +2,7 @@ import DroverAgent
 import DroverProxy
 import DroverRuntime
 import DroverSession
+import Synchronization
 import Testing
 
 /// The swap executor's logic over a fake engine, fake proxies and a virtual clock.
@@ -22,7 +23,9 @@ import Testing
             #expect(table.backends.map(\.weight).reduce(0, +) == RoutingTable.fullWeight)
             #expect(Set(table.backends.map(\.id)) == Set(running) && table.backends.allSatisfy { $0.version == "v1" })
             let state = await h.executor.state()
-            #expect(state.count == 1 && state[0].version == "v1" && state[0].proxyPort == 8080 && state[0].instances.count == 2)
+            #expect(
+                state.count == 1 && state[0].version == "v1" && state[0].proxyPort == 8080
+                    && state[0].instances.count == 2)
             #expect(state[0].previousVersion == nil)
             // Every instance carries the executor's labels (how recovery tells agents apart).
             #expect(h.engine.instances.values.allSatisfy { $0.spec.labels["drover.agent"] == "agent-a" })
@@ -81,7 +84,9 @@ import Testing
             }
             #expect(busy.contains("already being swapped by command c-2"))
 
-            guard case .rejected(let port) = await h.executor.submit(commandID: "c-4", order: H.order("v1", service: "api"))
+            guard
+                case .rejected(let port) = await h.executor.submit(
+                    commandID: "c-4", order: H.order("v1", service: "api"))
             else {
                 Issue.record("a second service on the same public port accepted")
                 return
@@ -91,7 +96,9 @@ import Testing
             let journal = await h.executor.journalSnapshot()
             #expect(Set(journal.commands.keys) == ["c-2"])
             await h.executor.shutdown(grace: .zero)
-            guard case .rejected(let closing) = await h.executor.submit(commandID: "c-5", order: H.order("v1", service: "db", port: 9000))
+            guard
+                case .rejected(let closing) = await h.executor.submit(
+                    commandID: "c-5", order: H.order("v1", service: "db", port: 9000))
             else {
                 Issue.record("accepted while shutting down")
                 return
@@ -102,7 +109,9 @@ import Testing
 
     @Test func aMissingEngineIsRefusedClearly() async throws {
         try await H.with(docker: false) { h in
-            guard case .rejected(let reason) = await h.executor.submit(commandID: "c-1", order: H.order("v1", engine: .docker))
+            guard
+                case .rejected(let reason) = await h.executor.submit(
+                    commandID: "c-1", order: H.order("v1", engine: .docker))
             else {
                 Issue.record("docker order accepted without a docker engine")
                 return
@@ -176,7 +185,8 @@ import Testing
             order.healthyDeadline = .seconds(10)
             let result = try await h.swap("c-2", order)
             #expect(result.outcome == .timedOut)
-            #expect(result.details["observed"] == "not healthy after 10s: 0 of 2 passes; last failure: check exited with 1")
+            #expect(
+                result.details["observed"] == "not healthy after 10s: 0 of 2 passes; last failure: check exited with 1")
             #expect(result.details["threshold"] == "2 consecutive passes within 10s")
             #expect(h.engine.all(version: "v2").isEmpty && h.engine.running(version: "v1").count == 1)
             #expect(h.clock.elapsed >= .seconds(10) && h.clock.elapsed < .seconds(12))
@@ -224,7 +234,9 @@ import Testing
             try await h.swap("c-1", H.order("v1"))
             h.engine.setHanging("v2")
             #expect(await h.executor.submit(commandID: "c-2", order: H.order("v2")) == .accepted)
-            try await eventually("v2 to be probed") { h.engine.operations.contains(.execute(id: h.engine.all(version: "v2").first ?? "", version: "v2")) }
+            try await eventually("v2 to be probed") {
+                h.engine.operations.contains(.execute(id: h.engine.all(version: "v2").first ?? "", version: "v2"))
+            }
             await h.executor.shutdown(grace: .milliseconds(50))
             let result = try #require(await h.executor.result(commandID: "c-2"))
             #expect(result.outcome == .cancelled && result.message.contains("v1 keeps serving"))
@@ -243,7 +255,54 @@ import Testing
                 steps.append(report.step)
                 if report.step == .finished { #expect(report.result?.outcome == .succeeded && report.percent == 100) }
             }
-            #expect(steps == [.accepted, .pullingImage, .creating, .healthChecking, .shifting, .draining, .stoppingOld, .finished])
+            #expect(
+                steps == [
+                    .accepted, .pullingImage, .creating, .healthChecking, .shifting, .draining, .stoppingOld, .finished,
+                ])
+        }
+    }
+
+    @Test func aNewPublicPortGetsANewProxyAndTheOldOneCloses() async throws {
+        try await H.with { h in
+            try await h.swap("c-1", H.order("v1"))
+            let old = try #require(h.routers.router(port: 8080))
+            let result = try await h.swap("c-2", H.order("v2", port: 9090))
+            #expect(result.outcome == .succeeded && result.details["port"] == "9090", "\(result.message)")
+            let new = try #require(h.routers.router(port: 9090))
+            #expect(new.isStarted && new.table?.backends.map(\.version) == ["v2"])
+            #expect(old.isClosed)
+            #expect(await h.executor.state().first?.proxyPort == 9090)
+        }
+    }
+
+    @Test func aRevertWhoseKeptInstanceIsGoneStartsAFreshOne() async throws {
+        try await H.with { h in
+            try await h.swap("c-1", H.order("v1"))
+            #expect(await h.executor.confirm(service: "web", version: "v1"))
+            try await h.swap("c-2", H.order("v2"))
+            let lost = h.engine.all(version: "v1")
+            h.engine.state.withLock { state in for id in lost { state.instances[id] = nil } }
+
+            let result = try #require(await h.executor.revertToKnownGood(service: "web"))
+            #expect(result.outcome == .succeeded, "\(result.message)")
+            let running = h.engine.running(version: "v1")
+            #expect(running.count == 1 && running != lost)
+            #expect(await h.executor.state().first?.instances.map(\.id) == running)
+        }
+    }
+
+    @Test func differentServicesSwapConcurrently() async throws {
+        try await H.with { h in
+            h.engine.setHanging("slow-v1")
+            #expect(
+                await h.executor.submit(commandID: "c-1", order: H.order("slow-v1", service: "slow", port: 9001))
+                    == .accepted)
+            let fast = try await h.swap("c-2", H.order("v1", service: "fast", port: 9002))
+            #expect(fast.outcome == .succeeded)
+            #expect(await h.executor.result(commandID: "c-1") == nil, "the slow swap is still waiting for health")
+            #expect(await h.executor.state().map(\.service) == ["fast"])
+            await h.executor.shutdown(grace: .zero)
+            #expect(await h.executor.result(commandID: "c-1")?.outcome == .cancelled)
         }
     }
 }

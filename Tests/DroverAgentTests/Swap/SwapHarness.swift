@@ -36,10 +36,12 @@ struct SwapHarness {
 
     /// A process order for service `web` probed by an exec check (the fake engine's exit code).
     static func order(
-        _ version: String, service: String = "web", port: Int = 8080, instances: Int = 1, engine: SwapOrder.Engine = .process
+        _ version: String, service: String = "web", port: Int = 8080, instances: Int = 1,
+        engine: SwapOrder.Engine = .process
     ) -> SwapOrder {
         SwapOrder(
-            service: service, version: version, engine: engine, image: engine == .docker ? "example/web:\(version)" : nil,
+            service: service, version: version, engine: engine,
+            image: engine == .docker ? "example/web:\(version)" : nil,
             command: engine == .process ? ["/bin/serve", version] : nil, publicPort: port, instances: instances,
             health: .exec(["check"]), healthInterval: .seconds(1), healthTimeout: .seconds(1), healthyThreshold: 2,
             unhealthyThreshold: 3, healthyDeadline: .seconds(30), drainTimeout: .seconds(5), stopGrace: .seconds(1))
@@ -63,10 +65,15 @@ struct SwapHarness {
             configuration: SwapExecutorConfiguration(
                 stateDirectory: directory, proxyHost: "127.0.0.1", instanceLabels: labels),
             docker: docker ? engine : nil, process: engine, clock: clock.swapClock, makeRouter: routers.factory,
-            allocatePort: { ports.withLock { $0 += 1; return $0 } },
+            allocatePort: {
+                ports.withLock {
+                    $0 += 1; return $0
+                }
+            },
             logger: DroverLogger(label: "test.swap", minimumLevel: .error))
         if recover { await executor.recover() }
-        let harness = SwapHarness(directory: directory, engine: engine, routers: routers, clock: clock, executor: executor)
+        let harness = SwapHarness(
+            directory: directory, engine: engine, routers: routers, clock: clock, executor: executor)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await executor.run() }
             do {

@@ -47,10 +47,12 @@ import Testing
         let order = SwapHarness.order("v1")
         journal.admit(commandID: "running", order: order, nowUnixMs: 0)
         for index in 1...600 {
-            journal.admit(commandID: "c-\(index)", order: SwapHarness.order("v1", service: "s\(index)"), nowUnixMs: Int64(index))
+            journal.admit(
+                commandID: "c-\(index)", order: SwapHarness.order("v1", service: "s\(index)"), nowUnixMs: Int64(index))
             journal.abandon(
                 service: "s\(index)",
-                result: SwapResult(outcome: .failed, message: "no", startedUnixMs: Int64(index), finishedUnixMs: Int64(index)))
+                result: SwapResult(
+                    outcome: .failed, message: "no", startedUnixMs: Int64(index), finishedUnixMs: Int64(index)))
         }
         #expect(journal.commands.count == SwapJournal.commandLimit)
         #expect(journal.commands["running"]?.status == .running)
@@ -63,7 +65,8 @@ import Testing
             journal.admit(commandID: "c-\(version)", order: SwapHarness.order(version), nowUnixMs: 1)
             journal.created(SwapJournal.Instance(id: id, name: "web-\(version)", port: 1), service: "web")
             return journal.commit(
-                service: "web", result: SwapResult(outcome: .succeeded, message: "ok", startedUnixMs: 1, finishedUnixMs: 2))
+                service: "web",
+                result: SwapResult(outcome: .succeeded, message: "ok", startedUnixMs: 1, finishedUnixMs: 2))
         }
         #expect(deploy("v1", id: "a") == nil)
         #expect(deploy("v2", id: "b") == nil)
@@ -86,7 +89,8 @@ import Testing
         var journal = SwapJournal()
         journal.admit(commandID: "c-1", order: SwapHarness.order("v1"), nowUnixMs: 1)
         journal.created(SwapJournal.Instance(id: "a", name: "web-v1-a", port: 1), service: "web")
-        _ = journal.commit(service: "web", result: SwapResult(outcome: .succeeded, message: "", startedUnixMs: 1, finishedUnixMs: 2))
+        _ = journal.commit(
+            service: "web", result: SwapResult(outcome: .succeeded, message: "", startedUnixMs: 1, finishedUnixMs: 2))
         journal.admit(commandID: "c-2", order: SwapHarness.order("v2"), nowUnixMs: 3)
         journal.created(SwapJournal.Instance(id: "b", name: "web-v2-b", port: 2), service: "web")
         let plan = RecoveryPlan(journal: journal, observed: [:], nowUnixMs: 4)

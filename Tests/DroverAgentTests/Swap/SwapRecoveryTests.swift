@@ -89,7 +89,9 @@ import Testing
             let state = await h.executor.state()
             #expect(state.first?.version == "v1" && state.first?.swapInProgress == nil)
             // The id stays answered; the controller can try again under a new one.
-            #expect(await h.executor.submit(commandID: "c-2", order: H.order("v2", engine: .docker)) == .duplicate(result: result))
+            #expect(
+                await h.executor.submit(commandID: "c-2", order: H.order("v2", engine: .docker))
+                    == .duplicate(result: result))
             #expect(try await h.swap("c-3", H.order("v2", engine: .docker)).outcome == .succeeded)
         }
     }
@@ -125,7 +127,8 @@ import Testing
             #expect(engine.instances[stray] == nil)
             #expect(engine.instances[foreign] != nil, "another agent's instance is not ours to remove")
             let state = await h.executor.state()
-            #expect(state.first?.version == "v2" && state.first?.previousVersion == "v1" && state.first?.proxyPort == 8080)
+            #expect(
+                state.first?.version == "v2" && state.first?.previousVersion == "v1" && state.first?.proxyPort == 8080)
             #expect(h.routers.router(port: 8080)?.table?.backends.map(\.id) == v2)
         }
     }

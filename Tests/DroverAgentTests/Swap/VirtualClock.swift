@@ -19,6 +19,9 @@ final class VirtualClock: Sendable {
                 await Task.yield()
                 try Task.checkCancellation()
             },
-            unixMillis: { self.unixBase + self.elapsed.components.seconds * 1000 + self.elapsed.components.attoseconds / 1_000_000_000_000_000 })
+            unixMillis: {
+                self.unixBase + self.elapsed.components.seconds * 1000 + self.elapsed.components.attoseconds
+                    / 1_000_000_000_000_000
+            })
     }
 }

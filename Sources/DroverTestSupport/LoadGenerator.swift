@@ -3,39 +3,55 @@ import Synchronization
 /// Sends requests through the proxy until stopped: one client on a single keep-alive
 /// connection, one opening a new connection per request. Records every failure and the
 /// version each answer came from, in order, per client.
-final class LoadGenerator: Sendable {
-    struct Record: Sendable {
-        var succeeded = 0
-        var failures: [String] = []
+public final class LoadGenerator: Sendable {
+    public struct Record: Sendable {
+        public var succeeded = 0
+        public var failures: [String] = []
         /// Versions answered, per client, in order.
-        var versions: [String: [String]] = [:]
+        public var versions: [String: [String]] = [:]
+        /// How many answers each client had when ``mark()`` was called.
+        public var marks: [String: Int] = [:]
     }
 
-    let host: String
-    let port: Int
-    let path: String
-    let record = Mutex(Record())
+    public let host: String
+    public let port: Int
+    public let path: String
+    public let record = Mutex(Record())
     private let stopped = Atomic(false)
 
-    init(host: String, port: Int, path: String = "/") {
+    public init(host: String, port: Int, path: String = "/") {
         self.host = host
         self.port = port
         self.path = path
     }
 
-    var succeeded: Int { record.withLock { $0.succeeded } }
-    var failures: [String] { record.withLock { $0.failures } }
-    var versions: [String: [String]] { record.withLock { $0.versions } }
+    public var succeeded: Int { record.withLock { $0.succeeded } }
+    public var failures: [String] { record.withLock { $0.failures } }
+    public var versions: [String: [String]] { record.withLock { $0.versions } }
 
     /// How many answers came from `version`.
-    func count(_ version: String) -> Int {
+    public func count(_ version: String) -> Int {
         record.withLock { $0.versions.values.reduce(0) { $0 + $1.filter { $0 == version }.count } }
     }
 
-    func stop() { stopped.store(true, ordering: .relaxed) }
+    public func stop() { stopped.store(true, ordering: .relaxed) }
+
+    /// Remembers where each client's answers stand (e.g. when a swap has finished).
+    public func mark() {
+        record.withLock { record in record.marks = record.versions.mapValues(\.count) }
+    }
+
+    /// Each client's answers since ``mark()``.
+    public var versionsSinceMark: [String: [String]] {
+        record.withLock { record in
+            record.versions.reduce(into: [:]) { result, entry in
+                result[entry.key] = Array(entry.value.dropFirst(record.marks[entry.key] ?? 0))
+            }
+        }
+    }
 
     /// Runs both clients until ``stop()``.
-    func run() async {
+    public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepAlive() }
             group.addTask { await self.freshConnections() }
@@ -83,7 +99,8 @@ final class LoadGenerator: Sendable {
 }
 
 extension String {
-    var trimmingSuffixNewlines: String {
+    /// The text without trailing newlines.
+    public var trimmingSuffixNewlines: String {
         var text = self
         while text.last?.isNewline == true { text.removeLast() }
         return text

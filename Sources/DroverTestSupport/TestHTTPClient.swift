@@ -3,20 +3,20 @@ import NIOHTTP1
 import NIOPosix
 
 /// A keep-alive HTTP/1.1 client over one real connection (as in the proxy tests).
-final class TestHTTPClient {
-    struct Response: Sendable {
-        var status: UInt
-        var body: String
+public final class TestHTTPClient {
+    public struct Response: Sendable {
+        public var status: UInt
+        public var body: String
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     private var iterator: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
 
-    init(
+    public init(
         iterator: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator,
         outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
     ) {
@@ -25,7 +25,7 @@ final class TestHTTPClient {
     }
 
     /// Sends `GET uri` and reads the whole response.
-    func get(_ uri: String, close: Bool = false) async throws -> Response {
+    public func get(_ uri: String, close: Bool = false) async throws -> Response {
         var headers = HTTPHeaders([("host", "localhost")])
         if close { headers.add(name: "connection", value: "close") }
         try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)))
@@ -46,7 +46,7 @@ final class TestHTTPClient {
 }
 
 /// Runs `body` with a keep-alive client connected to `host:port`; the connection closes afterwards.
-func withHTTPClient<T>(host: String, port: Int, _ body: (TestHTTPClient) async throws -> T) async throws -> T {
+public func withHTTPClient<T>(host: String, port: Int, _ body: (TestHTTPClient) async throws -> T) async throws -> T {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .connectTimeout(.seconds(2))
         .connect(host: host, port: port) { channel in
@@ -62,6 +62,6 @@ func withHTTPClient<T>(host: String, port: Int, _ body: (TestHTTPClient) async t
 }
 
 /// One `GET` on a new connection; nil when it fails.
-func httpGet(host: String, port: Int, _ uri: String) async -> TestHTTPClient.Response? {
+public func httpGet(host: String, port: Int, _ uri: String) async -> TestHTTPClient.Response? {
     try? await withHTTPClient(host: host, port: port) { try await $0.get(uri, close: true) }
 }
