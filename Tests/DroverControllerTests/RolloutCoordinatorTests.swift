@@ -422,4 +422,18 @@ struct RolloutCoordinatorTests {
         #expect(try harness.store.service(named: "web")?.currentVersion == nil)
         #expect(harness.confirms.isEmpty)
     }
+
+    @Test("a stored rollout that cannot be restored does not keep the others from resuming")
+    func resumeSkipsBrokenRollout() throws {
+        let harness = try CoordinatorHarness()
+        let summary = try harness.coordinator.deploy(specText: webSpec("v1", maxParallel: "1"), fileName: "web.yaml")
+        try harness.store.recordServiceVersion(ServiceVersionRecord(service: "api", version: "v1", specJSON: "{}", createdAt: t0))
+        try harness.store.insertRollout(RolloutRecord(
+            id: "r-broken", service: "api", fromVersion: "none", toVersion: "v1", kind: .deploy, stateJSON: "{}",
+            phase: "running", createdAt: t0 - 1, updatedAt: t0 - 1))
+        try harness.restart()
+        #expect(harness.swaps.map(\.command.id) == ["\(summary.id)/h-1/1"])
+        try harness.driveToEnd(summary.id)
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
+    }
 }

@@ -41,7 +41,7 @@ import Testing
             }
             #expect((listing["memory_total_bytes"] as? Double ?? 0) > 0)
             #expect(listing["connected"] as? Bool == true)
-            #expect((listing["labels"] as? [String: String]) == ["env": "dev"])
+            #expect((listing["labels"] as? [String: String]) == ["env": "dev", "role": "web"])
 
             // The table a person reads has the same host.
             let table = try scope.start("hosts-table", Binaries.drover, ["hosts"], environment: environment)

@@ -92,7 +92,7 @@ public final class RolloutCoordinator: Sendable {
     public func resume() throws -> [String] {
         let now = self.now()
         let records = try storing { () throws(StoreError) in try store.listRollouts(RolloutQuery(activeOnly: true, limit: 10_000)) }
-        return try state.withLock { state in
+        return state.withLock { state in
             var resumed: [String] = []
             for record in records.sorted(by: { $0.createdAt < $1.createdAt }) where state.active[record.id] == nil {
                 let restored: RolloutState
@@ -106,29 +106,44 @@ public final class RolloutCoordinator: Sendable {
                 state.active[record.id] = ActiveRollout(machine: machine, record: record)
                 state.log(record.id, at: now, host: nil, "controller restarted; resuming (\(RolloutText.phase(restored.phase)))")
                 resumed.append(record.id)
-                if let outcome = machine.outcome {
-                    // Persisted as finished but not yet recorded as such: finish it now.
-                    var rollout = state.active[record.id]!
-                    try finish(outcome, rollout: &rollout, state: &state, now: now)
-                    continue
+                // One rollout that cannot continue must not keep the others (or the controller) down.
+                do {
+                    try continueRestored(record.id, machine: machine, state: &state, now: now)
+                } catch {
+                    logger.error("cannot resume rollout", ["rollout.id": record.id, "error": "\(error)"])
                 }
-                if restored.phase == .notStarted {
-                    _ = try apply(.start, to: record.id, state: &state, now: now)
-                    continue
-                }
-                for action in machine.redeliveries() {
-                    switch action {
-                    case .swap(_, _, let commandID), .revert(_, _, let commandID):
-                        redeliver(commandID, state: &state, now: now, afterRestart: true)
-                    case .persist, .notify, .finished:
-                        break
-                    }
-                }
-                logger.notice("resumed rollout", ["rollout.id": record.id, "service": record.service])
             }
-            try drainFollowUps(state: &state, now: now)
+            do {
+                try drainFollowUps(state: &state, now: now)
+            } catch {
+                logger.error("rollout follow-up failed", ["error": "\(error)"])
+            }
             return resumed
         }
+    }
+
+    /// Finishes, starts or re-delivers a rollout just restored from the store.
+    private func continueRestored(
+        _ id: String, machine: RollingRolloutStateMachine, state: inout CoordinatorState, now: Int64
+    ) throws {
+        if let outcome = machine.outcome, var rollout = state.active[id] {
+            // Persisted as finished but not yet recorded as such: finish it now.
+            try finish(outcome, rollout: &rollout, state: &state, now: now)
+            return
+        }
+        if machine.state.phase == .notStarted {
+            try apply(.start, to: id, state: &state, now: now)
+            return
+        }
+        for action in machine.redeliveries() {
+            switch action {
+            case .swap(_, _, let commandID), .revert(_, _, let commandID):
+                redeliver(commandID, state: &state, now: now, afterRestart: true)
+            case .persist, .notify, .finished:
+                break
+            }
+        }
+        logger.notice("resumed rollout", ["rollout.id": id])
     }
 
     // MARK: - Carrying out actions
