@@ -268,7 +268,7 @@ struct RolloutReport: Encodable {
               controller overhead                           \(f(Double(overheadMs) / 1_000)) s = \(f(Double(overheadMs) / Double(max(1, batches)))) ms per batch = \(f(overheadShare * 100)) % of the wall time (target < 1 %)
               controller CPU during the rollout             \(f(controllerCPUSeconds)) s
             Failing v3 (health fails from host \(failingFrom) of the plan on): automatic rollback
-              hosts swapped to v3 before the failure        \(touchedBeforeRollback)
+              hosts touched by v3 (swapped or swapping)     \(touchedBeforeRollback)
               hosts reverted                                \(revertedHosts) (revert \(revertTimeMs) ms each, in parallel)
               first failed verdict -> last host reverted    \(f(Double(detectionToLastRevertMs) / 1_000)) s (target at 1,000 hosts < 60 s)
               first failed verdict -> rollout finished      \(f(Double(detectionToFinishedMs) / 1_000)) s

@@ -9,6 +9,8 @@ struct ActiveRollout: Sendable {
     var machine: RollingRolloutStateMachine
     var record: RolloutRecord
     var specs: [String: ServiceSpec] = [:]
+    /// The plan's JSON text, encoded once (it never changes; see `RolloutState.jsonText(planJSON:)`).
+    var planJSON: String?
 
     var id: String { record.id }
 

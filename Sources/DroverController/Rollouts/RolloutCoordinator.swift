@@ -173,7 +173,8 @@ public final class RolloutCoordinator: Sendable {
         for action in actions {
             switch action {
             case .persist(let persisted):
-                rollout.record.stateJSON = try Self.json(persisted)
+                if rollout.planJSON == nil { rollout.planJSON = try persisted.planJSONText() }
+                rollout.record.stateJSON = try persisted.jsonText(planJSON: rollout.planJSON)
                 rollout.record.phase = RolloutText.phase(persisted.phase)
                 rollout.record.updatedAt = now
                 let record = rollout.record
