@@ -69,6 +69,12 @@ extension RolloutHost {
     /// A JSON string literal, escaped as `JSONEncoder` does (slashes left alone).
     static func appendString(_ text: String, to out: inout String) {
         out += "\""
+        // Host names, versions and command ids never need escaping: append them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -217,7 +217,7 @@ struct RolloutBench: AsyncParsableCommand {
             guard controller.process.isRunning else {
                 throw BenchError.processFailed(name: "controller", output: controller.process.text)
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(500))
         }
     }
 
