@@ -159,6 +159,27 @@ public final class AgentCommandHandler: Sendable {
                 return reject(reason)
             }
             return ack
+        case .stop:
+            guard let payload = try? Drover_V1_SwapPayload(serializedBytes: command.payload), !payload.service.isEmpty else {
+                return reject("the payload is not a SwapPayload naming the service to stop")
+            }
+            let started = nowUnixMs
+            var result = Drover_V1_CommandResult()
+            result.commandID = command.id
+            result.startedUnixMs = started
+            do {
+                let was = try await executor.removeService(payload.service)
+                result.outcome = .succeeded
+                result.message = was.map { "\(payload.service) \($0) stopped and removed" } ?? "\(payload.service) does not run here"
+                result.details = ["version": "none"]
+            } catch {
+                return reject(error.description)
+            }
+            ack.status = .accepted
+            result.finishedUnixMs = UnixTime.nowMillis()
+            // Removing is idempotent, so a re-delivered STOP simply runs again and succeeds.
+            send(result, keep: true)
+            return ack
         case .confirm:
             guard let payload = try? Drover_V1_ConfirmPayload(serializedBytes: command.payload), !payload.service.isEmpty else {
                 return reject("the payload is not a ConfirmPayload with a service")

@@ -181,7 +181,7 @@ public nonisolated enum Drover_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseItera
 }
 
 /// What a Command asks the agent to do. Command.payload holds the kind's payload message,
-/// serialized: SwapPayload for SWAP and ROLLBACK, ConfirmPayload for CONFIRM, nothing for NOOP.
+/// serialized: SwapPayload for SWAP, ROLLBACK and STOP, ConfirmPayload for CONFIRM, nothing for NOOP.
 public nonisolated enum Drover_V1_CommandKind: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -192,7 +192,7 @@ public nonisolated enum Drover_V1_CommandKind: SwiftProtobuf.Enum, Swift.CaseIte
   /// start a new instance, health-check, shift traffic, drain and stop the old
   case swap // = 2
 
-  /// drain and stop an instance
+  /// take a service off the host: drain, stop and remove its instances
   case stop // = 3
 
   /// return a service to its previous version

@@ -36,6 +36,21 @@ import Testing
         }
     }
 
+    @Test func removingAServiceClosesItsProxyRemovesEveryInstanceAndForgetsIt() async throws {
+        try await H.with { h in
+            _ = try await h.swap("c-1", H.order("v1"))
+            _ = try await h.swap("c-2", H.order("v2"))
+            #expect(h.engine.instances.count == 2)  // v2 running, v1 kept stopped
+            #expect(try await h.executor.removeService("web") == "v2")
+            #expect(h.engine.instances.isEmpty)
+            #expect(h.routers.router(port: 8080)?.isClosed == true)
+            #expect(await h.executor.state().isEmpty)
+            #expect(try h.journalOnDisk().services["web"] == nil)
+            // Idempotent: a service that is not here is already stopped.
+            #expect(try await h.executor.removeService("web") == nil)
+        }
+    }
+
     @Test func aResubmittedCommandIsANoOpAnsweringTheFirstResult() async throws {
         try await H.with { h in
             let first = try await h.swap("c-1", H.order("v1"))
