@@ -69,15 +69,34 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 extension ServiceSpec {
     /// The instance's port and the host's public port.
     public struct Ports: Codable, Sendable, Equatable {
+        /// How the agent's proxy forwards.
+        public enum Mode: String, Codable, Sendable, Equatable, CaseIterable {
+            /// HTTP/1.1 requests (keep-alive), each routed on its own: draining and swaps are per request.
+            case http
+            /// Whole TCP connections: a connection stays on the instance it was routed to.
+            case tcp
+        }
+
         /// `ports.container`: the port the instance listens on.
         public var container: Int
         /// `ports.public`: the port the agent's proxy serves on each host (may differ from `container`).
         public var `public`: Int
+        /// `ports.mode`: `http` (default) or `tcp`.
+        public var mode: Mode
 
         /// Ports as given.
-        public init(container: Int, public: Int) {
+        public init(container: Int, public: Int, mode: Mode = .http) {
             self.container = container
             self.public = `public`
+            self.mode = mode
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.container = try container.decode(Int.self, forKey: .container)
+            self.public = try container.decode(Int.self, forKey: .public)
+            // Specs stored before `mode` existed are HTTP.
+            self.mode = try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .http
         }
     }
 

@@ -23,7 +23,7 @@ public enum ServiceSpecParser {
     static let topLevelKeys = [
         "name", "engine", "image", "command", "env", "ports", "hosts", "health", "update", "stop_grace", "version",
     ]
-    static let portKeys = ["container", "public"]
+    static let portKeys = ["container", "public", "mode"]
     static let hostKeys = ["labels", "instances"]
     static let healthKeys = [
         "http", "tcp", "exec", "interval", "timeout", "healthy_threshold", "unhealthy_threshold", "start_period",
@@ -130,15 +130,23 @@ public enum ServiceSpecParser {
     private static func readPorts(_ node: Node, reader: inout SpecNodeReader) -> ServiceSpec.Ports? {
         guard let fields = reader.mapping(node, at: "ports", allowed: portKeys) else { return nil }
         var values: [String: Int] = [:]
-        for key in portKeys {
+        for key in ["container", "public"] {
             if let value = fields[key] {
                 values[key] = reader.int(value, at: "ports.\(key)")
             } else {
                 reader.fail("ports.\(key)", node, "is required")
             }
         }
+        var mode = ServiceSpec.Ports.Mode.http
+        if let value = fields["mode"], let text = reader.string(value, at: "ports.mode") {
+            if let parsed = ServiceSpec.Ports.Mode(rawValue: text) {
+                mode = parsed
+            } else {
+                reader.fail("ports.mode", value, "must be http or tcp, got \"\(text)\"")
+            }
+        }
         guard let container = values["container"], let publicPort = values["public"] else { return nil }
-        return ServiceSpec.Ports(container: container, public: publicPort)
+        return ServiceSpec.Ports(container: container, public: publicPort, mode: mode)
     }
 
     private static func readHosts(_ node: Node, reader: inout SpecNodeReader) -> ServiceSpec.HostSelector? {

@@ -17,12 +17,16 @@ public final class LoadGenerator: Sendable {
     public let port: Int
     public let path: String
     public let record = Mutex(Record())
+    /// Whether the keep-alive client runs (off for a TCP-mode proxy in front of a server that
+    /// closes after each response: a connection is pinned to its backend there).
+    public let keepAliveClient: Bool
     private let stopped = Atomic(false)
 
-    public init(host: String, port: Int, path: String = "/") {
+    public init(host: String, port: Int, path: String = "/", keepAliveClient: Bool = true) {
         self.host = host
         self.port = port
         self.path = path
+        self.keepAliveClient = keepAliveClient
     }
 
     public var succeeded: Int { record.withLock { $0.succeeded } }
@@ -50,10 +54,10 @@ public final class LoadGenerator: Sendable {
         }
     }
 
-    /// Runs both clients until ``stop()``.
+    /// Runs the clients until ``stop()``.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.keepAlive() }
+            if keepAliveClient { group.addTask { await self.keepAlive() } }
             group.addTask { await self.freshConnections() }
         }
     }

@@ -101,6 +101,20 @@ struct ServiceSpecParserTests {
         #expect(bareTCP.health.probe == .tcp)
     }
 
+    @Test("ports.mode is http by default, tcp when asked, and nothing else")
+    func portsMode() throws {
+        #expect(try ServiceSpecParser.load(minimalSpec, file: "web.yaml").ports.mode == .http)
+        let tcp = minimalSpec.replacingOccurrences(of: "public: 80", with: "public: 80, mode: tcp")
+        #expect(tcp != minimalSpec)
+        #expect(try ServiceSpecParser.load(tcp, file: "web.yaml").ports.mode == .tcp)
+        let wrong = minimalSpec.replacingOccurrences(of: "public: 80", with: "public: 80, mode: udp")
+        #expect {
+            try ServiceSpecParser.load(wrong, file: "web.yaml")
+        } throws: { error in
+            "\(error)".contains("ports.mode") && "\(error)".contains("must be http or tcp, got \"udp\"")
+        }
+    }
+
     @Test(
         "the example specs parse and validate",
         arguments: [

@@ -62,6 +62,7 @@ enum PayloadVectors {
         revert.drainTimeoutMs = 5000
         revert.stopGraceMs = 5000
         revert.revert = true
+        revert.proxyMode = .tcp
 
         var confirm = Drover_V1_ConfirmPayload()
         confirm.service = "web"
@@ -74,7 +75,7 @@ enum PayloadVectors {
                 kind: .swap, message: swap),
             Vector(
                 name: "rollback_process_tcp_probe",
-                description: "ROLLBACK of service api to v1 with revert set: process engine, two instances, TCP probe every second.",
+                description: "ROLLBACK of service api to v1 with revert set: process engine, two instances, TCP probe every second, the proxy in TCP mode.",
                 kind: .rollback, message: revert),
             Vector(
                 name: "confirm_known_good",

@@ -46,15 +46,15 @@ extension SwapExecutor {
         for service in journal.services.keys.sorted() where accepting {
             guard let current = journal.services[service]?.current else { continue }
             do {
-                let router = try makeRouter(
-                    ServiceProxyConfiguration(host: configuration.proxyHost, port: current.order.publicPort))
+                let router = try makeRouter(current.order.proxyConfiguration(host: configuration.proxyHost))
                 try await router.update(RoutingTable(backends: backends(current.instances, version: current.version)))
                 let bound = try await router.start()
                 guard accepting else {
                     await router.close(timeout: .zero)
                     break
                 }
-                proxies[service] = RunningProxy(router: router, publicPort: current.order.publicPort, boundPort: bound)
+                proxies[service] = RunningProxy(
+                    router: router, publicPort: current.order.publicPort, mode: current.order.proxyMode, boundPort: bound)
             } catch {
                 logger.error(
                     "recovery: cannot start the proxy of \(service) on port \(current.order.publicPort): \(error)")

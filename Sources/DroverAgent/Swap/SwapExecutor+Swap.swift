@@ -236,15 +236,19 @@ extension SwapExecutor {
         service: String, order: SwapOrder, to instances: [SwapJournal.Instance], from old: SwapJournal.Deployment?
     ) async throws {
         let incoming = backends(instances, version: order.version)
-        if let proxy = proxies[service], proxy.publicPort == order.publicPort {
+        if let proxy = proxies[service], proxy.publicPort == order.publicPort, proxy.mode == order.proxyMode {
             let draining = (old.map { backends($0.instances, version: $0.version) } ?? []).map {
                 Backend(id: $0.id, version: $0.version, host: $0.host, port: $0.port, weight: 0, state: .draining)
             }
             try await proxy.router.update(RoutingTable(backends: incoming + draining))
             return
         }
-        let router = try makeRouter(
-            ServiceProxyConfiguration(host: configuration.proxyHost, port: order.publicPort))
+        if let same = proxies[service], same.publicPort == order.publicPort {
+            // The mode changed on the same port: the old listener must go before the new one binds.
+            proxies[service] = nil
+            await same.router.close(timeout: patience(order.drainTimeout))
+        }
+        let router = try makeRouter(order.proxyConfiguration(host: configuration.proxyHost))
         let bound: Int
         do {
             try await router.update(RoutingTable(backends: incoming))
@@ -255,7 +259,7 @@ extension SwapExecutor {
                 "cannot start the proxy on \(configuration.proxyHost):\(order.publicPort): \(error)")
         }
         let replaced = proxies[service]
-        proxies[service] = RunningProxy(router: router, publicPort: order.publicPort, boundPort: bound)
+        proxies[service] = RunningProxy(router: router, publicPort: order.publicPort, mode: order.proxyMode, boundPort: bound)
         if let replaced {
             // The public port changed: the old listener finishes what it has, then goes.
             await replaced.router.close(timeout: patience(order.drainTimeout))

@@ -55,6 +55,7 @@ public actor SwapExecutor {
     struct RunningProxy {
         let router: any TrafficRouter
         let publicPort: Int
+        let mode: SwapOrder.ProxyMode
         let boundPort: Int
     }
 

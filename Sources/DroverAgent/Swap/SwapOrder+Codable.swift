@@ -4,7 +4,7 @@ extension SwapOrder {
     private enum CodingKeys: String, CodingKey {
         case service, version, engine, image, command, environment, containerPort, publicPort, instances
         case health, healthInterval, healthTimeout, healthyThreshold, unhealthyThreshold, startPeriod
-        case healthyDeadline, drainTimeout, stopGrace, revert
+        case healthyDeadline, drainTimeout, stopGrace, revert, proxyMode
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,7 +31,9 @@ extension SwapOrder {
             healthyDeadline: try duration(.healthyDeadline),
             drainTimeout: try duration(.drainTimeout),
             stopGrace: try duration(.stopGrace),
-            revert: try container.decodeIfPresent(Bool.self, forKey: .revert) ?? false)
+            revert: try container.decodeIfPresent(Bool.self, forKey: .revert) ?? false,
+            // Journals written before the mode existed were HTTP.
+            proxyMode: try container.decodeIfPresent(ProxyMode.self, forKey: .proxyMode) ?? .http)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -55,5 +57,6 @@ extension SwapOrder {
         try container.encode(drainTimeout.wholeMilliseconds, forKey: .drainTimeout)
         try container.encode(stopGrace.wholeMilliseconds, forKey: .stopGrace)
         try container.encode(revert, forKey: .revert)
+        try container.encode(proxyMode, forKey: .proxyMode)
     }
 }

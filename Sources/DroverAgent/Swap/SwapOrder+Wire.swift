@@ -1,3 +1,4 @@
+import DroverProxy
 import DroverWire
 
 extension SwapOrder {
@@ -42,7 +43,8 @@ extension SwapOrder {
             healthyDeadline: ms(payload.healthyDeadlineMs, default: .seconds(120)),
             drainTimeout: .milliseconds(Int64(payload.drainTimeoutMs)),
             stopGrace: ms(payload.stopGraceMs, default: .seconds(10)),
-            revert: revert || payload.revert)
+            revert: revert || payload.revert,
+            proxyMode: payload.proxyMode == .tcp ? .tcp : .http)
     }
 }
 
@@ -62,5 +64,12 @@ extension SwapResult {
         result.finishedUnixMs = finishedUnixMs
         result.details = details
         return result
+    }
+}
+
+extension SwapOrder {
+    /// The service proxy's configuration for this order on `host`.
+    func proxyConfiguration(host: String) -> ServiceProxyConfiguration {
+        ServiceProxyConfiguration(host: host, port: publicPort, mode: proxyMode == .tcp ? .tcp : .http)
     }
 }

@@ -22,6 +22,14 @@ public struct SwapOrder: Sendable, Equatable, Codable {
         case exec([String])
     }
 
+    /// How the service proxy forwards.
+    public enum ProxyMode: String, Sendable, Hashable, Codable, CaseIterable {
+        /// HTTP/1.1 requests, each routed and drained on its own.
+        case http
+        /// Whole TCP connections; a connection stays on its instance.
+        case tcp
+    }
+
     /// The service name; part of instance names and the proxy's identity on this host.
     public var service: String
     /// The version label the new instances carry.
@@ -61,6 +69,8 @@ public struct SwapOrder: Sendable, Equatable, Codable {
     /// Part of a rollback: reuse a kept (stopped) instance of this version when there is one,
     /// and call an instance healthy on its first passing probe.
     public var revert: Bool
+    /// How the proxy on ``publicPort`` forwards.
+    public var proxyMode: ProxyMode
 
     /// An order; the defaults follow DESIGN.md (probe every 5 s, 2 s timeout, 2 passes, 3
     /// failures, 30 s drain).
@@ -83,7 +93,8 @@ public struct SwapOrder: Sendable, Equatable, Codable {
         healthyDeadline: Duration = .seconds(120),
         drainTimeout: Duration = .seconds(30),
         stopGrace: Duration = .seconds(10),
-        revert: Bool = false
+        revert: Bool = false,
+        proxyMode: ProxyMode = .http
     ) {
         self.service = service
         self.version = version
@@ -104,6 +115,7 @@ public struct SwapOrder: Sendable, Equatable, Codable {
         self.drainTimeout = drainTimeout
         self.stopGrace = stopGrace
         self.revert = revert
+        self.proxyMode = proxyMode
     }
 
     /// The most instances of one version an order may ask for on one host.

@@ -68,6 +68,7 @@ enum RolloutCommandFactory {
         payload.env = spec.env
         payload.containerPort = UInt32(clamping: spec.ports.container)
         payload.publicPort = UInt32(clamping: spec.ports.public)
+        payload.proxyMode = spec.ports.mode == .tcp ? .tcp : .http
         payload.instances = UInt32(clamping: spec.hosts.instances)
         payload.health = probe(spec.health)
         payload.healthyDeadlineMs = UInt32(clamping: spec.update.healthyDeadline.milliseconds)

@@ -297,6 +297,51 @@ public nonisolated enum Drover_V1_Engine: SwiftProtobuf.Enum, Swift.CaseIterable
 
 }
 
+/// How the agent's service proxy forwards to the instances.
+public nonisolated enum Drover_V1_ProxyMode: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// receivers treat it as PROXY_MODE_HTTP
+  case unspecified // = 0
+
+  /// HTTP/1.1 requests, each routed (and drained) on its own
+  case http // = 1
+
+  /// whole TCP connections; a connection stays on its instance
+  case tcp // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .http
+    case 2: self = .tcp
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .http: return 1
+    case .tcp: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Drover_V1_ProxyMode] = [
+    .unspecified,
+    .http,
+    .tcp,
+  ]
+
+}
+
 /// HELLO (0x0001). The client's first frame, sent as a request with request_id 1.
 public nonisolated struct Drover_V1_Hello: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1135,6 +1180,12 @@ public nonisolated struct Drover_V1_SwapPayload: @unchecked Sendable {
     set {_uniqueStorage()._revert = newValue}
   }
 
+  /// how the proxy on public_port forwards (unset: HTTP)
+  public var proxyMode: Drover_V1_ProxyMode {
+    get {_storage._proxyMode}
+    set {_uniqueStorage()._proxyMode = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1173,6 +1224,10 @@ nonisolated extension Drover_V1_CommandKind: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Drover_V1_Engine: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ENGINE_UNSPECIFIED\0\u{1}ENGINE_DOCKER\0\u{1}ENGINE_PROCESS\0")
+}
+
+nonisolated extension Drover_V1_ProxyMode: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PROXY_MODE_UNSPECIFIED\0\u{1}PROXY_MODE_HTTP\0\u{1}PROXY_MODE_TCP\0")
 }
 
 nonisolated extension Drover_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -2360,7 +2415,7 @@ nonisolated extension Drover_V1_ExecProbe: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SwapPayload"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rollout_id\0\u{1}service\0\u{1}version\0\u{1}engine\0\u{1}image\0\u{1}command\0\u{1}env\0\u{3}container_port\0\u{3}public_port\0\u{1}instances\0\u{1}health\0\u{3}healthy_deadline_ms\0\u{3}drain_timeout_ms\0\u{3}stop_grace_ms\0\u{1}revert\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rollout_id\0\u{1}service\0\u{1}version\0\u{1}engine\0\u{1}image\0\u{1}command\0\u{1}env\0\u{3}container_port\0\u{3}public_port\0\u{1}instances\0\u{1}health\0\u{3}healthy_deadline_ms\0\u{3}drain_timeout_ms\0\u{3}stop_grace_ms\0\u{1}revert\0\u{3}proxy_mode\0")
 
   fileprivate class _StorageClass {
     var _rolloutID: String = String()
@@ -2378,6 +2433,7 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
     var _drainTimeoutMs: UInt32 = 0
     var _stopGraceMs: UInt32 = 0
     var _revert: Bool = false
+    var _proxyMode: Drover_V1_ProxyMode = .unspecified
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2403,6 +2459,7 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
       _drainTimeoutMs = source._drainTimeoutMs
       _stopGraceMs = source._stopGraceMs
       _revert = source._revert
+      _proxyMode = source._proxyMode
     }
   }
 
@@ -2436,6 +2493,7 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
         case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._drainTimeoutMs) }()
         case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._stopGraceMs) }()
         case 15: try { try decoder.decodeSingularBoolField(value: &_storage._revert) }()
+        case 16: try { try decoder.decodeSingularEnumField(value: &_storage._proxyMode) }()
         default: break
         }
       }
@@ -2493,6 +2551,9 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
       if _storage._revert != false {
         try visitor.visitSingularBoolField(value: _storage._revert, fieldNumber: 15)
       }
+      if _storage._proxyMode != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._proxyMode, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2517,6 +2578,7 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
         if _storage._drainTimeoutMs != rhs_storage._drainTimeoutMs {return false}
         if _storage._stopGraceMs != rhs_storage._stopGraceMs {return false}
         if _storage._revert != rhs_storage._revert {return false}
+        if _storage._proxyMode != rhs_storage._proxyMode {return false}
         return true
       }
       if !storagesAreEqual {return false}

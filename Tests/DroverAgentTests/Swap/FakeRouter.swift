@@ -12,12 +12,14 @@ final class FakeRouter: TrafficRouter {
     }
 
     let port: Int
+    let mode: ServiceProxyConfiguration.Mode
     let state = Mutex(State())
     /// Sees "update" and "drain" as they happen.
     let hook = Mutex<(@Sendable (String) -> Void)?>(nil)
 
-    init(port: Int) {
+    init(port: Int, mode: ServiceProxyConfiguration.Mode = .http) {
         self.port = port
+        self.mode = mode
     }
 
     var table: RoutingTable? { state.withLock { $0.tables.last } }
@@ -62,7 +64,7 @@ final class FakeRouters: Sendable {
     let gate = Mutex<(starting: AsyncStream<Void>.Continuation, release: AsyncStream<Void>)?>(nil)
     var factory: TrafficRouterFactory {
         { configuration in
-            let router = FakeRouter(port: configuration.port)
+            let router = FakeRouter(port: configuration.port, mode: configuration.mode)
             router.gate.withLock { $0 = self.gate.withLock { $0 } }
             self.made.withLock { $0.append(router) }
             return router

@@ -12,7 +12,7 @@ struct ProcessSite {
     let engine: ProcessEngine
 
     /// busybox httpd serving `/` (the version) and, when healthy, `/health`, on `$PORT`.
-    func order(_ version: String, port: Int, healthy: Bool = true) throws -> SwapOrder {
+    func order(_ version: String, port: Int, healthy: Bool = true, mode: SwapOrder.ProxyMode = .http) throws -> SwapOrder {
         let www = root + "/www-" + version
         try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
         try Data(version.utf8).write(to: URL(fileURLWithPath: www + "/index.html"))
@@ -22,7 +22,7 @@ struct ProcessSite {
             command: ["/bin/sh", "-c", "exec /bin/busybox httpd -f -p 127.0.0.1:$PORT -h \(www)"],
             publicPort: port, health: .http(path: "/health", status: 200), healthInterval: .milliseconds(100),
             healthTimeout: .seconds(1), healthyThreshold: 2, unhealthyThreshold: 3, startPeriod: .seconds(2),
-            healthyDeadline: .seconds(20), drainTimeout: .seconds(5), stopGrace: .seconds(2))
+            healthyDeadline: .seconds(20), drainTimeout: .seconds(5), stopGrace: .seconds(2), proxyMode: mode)
     }
 
     func makeExecutor(proxyHost: String) throws -> SwapExecutor {
@@ -94,6 +94,35 @@ func underLoad(_ load: LoadGenerator, _ body: () async throws -> Void) async thr
 }
 
 @Suite(.serialized) struct ProcessSwapTests {
+    @Test func aSwapBehindATCPModeProxyFailsNoConnection() async throws {
+        try await ProcessSite.with { site in
+            let host = "127.0.0.3"
+            let port = try LoopbackPort.free()
+            let executor = try site.makeExecutor(proxyHost: host)
+            try await whileRunning(executor) {
+                let first = try await swapAndWait(executor, "t-1", try site.order("v1", port: port, mode: .tcp))
+                #expect(first.outcome == .succeeded, "\(first.message)")
+                // busybox httpd closes after each answer, so every request is its own TCP connection.
+                let load = LoadGenerator(host: host, port: port, keepAliveClient: false)
+                try await underLoad(load) {
+                    try await eventually("load on v1") { load.count("v1") >= 30 }
+                    let second = try await swapAndWait(executor, "t-2", try site.order("v2", port: port, mode: .tcp))
+                    #expect(second.outcome == .succeeded, "\(second.message)")
+                    load.mark()
+                    try await eventually("load on v2") { load.count("v2") >= 30 }
+                }
+                #expect(load.failures.isEmpty, "\(load.failures.prefix(5))")
+                for (client, versions) in load.versionsSinceMark {
+                    #expect(versions.allSatisfy { $0 == "v2" }, "\(client) after the swap")
+                }
+                // Back to HTTP mode on the same port: the proxy is replaced and serves.
+                let third = try await swapAndWait(executor, "t-3", try site.order("v3", port: port))
+                #expect(third.outcome == .succeeded, "\(third.message)")
+                #expect(await httpGet(host: host, port: port, "/")?.body == "v3")
+            }
+        }
+    }
+
     @Test func aSwapUnderLoadFailsNoRequestAndAFailingVersionIsRefused() async throws {
         try await ProcessSite.with { site in
             // Its own loopback address, as when several agents share one machine.

@@ -36,6 +36,22 @@ import Testing
         }
     }
 
+    @Test func theProxyModeComesFromTheOrderAndAModeChangeReplacesTheProxy() async throws {
+        try await H.with { h in
+            var tcp = H.order("v1")
+            tcp.proxyMode = .tcp
+            _ = try await h.swap("c-1", tcp)
+            let first = try #require(h.routers.router(port: 8080))
+            #expect(first.mode == .tcp && first.isStarted)
+            _ = try await h.swap("c-2", H.order("v2"))
+            let second = try #require(h.routers.router(port: 8080))
+            #expect(second !== first && second.mode == .http && second.isStarted)
+            #expect(first.isClosed, "the old listener goes before the new one binds the same port")
+            // The mode survives the journal (an agent restart keeps the service's proxy mode).
+            #expect(try h.journalOnDisk().services["web"]?.previous?.order.proxyMode == .tcp)
+        }
+    }
+
     @Test func removingAServiceClosesItsProxyRemovesEveryInstanceAndForgetsIt() async throws {
         try await H.with { h in
             _ = try await h.swap("c-1", H.order("v1"))
