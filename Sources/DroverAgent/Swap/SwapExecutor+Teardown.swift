@@ -7,8 +7,9 @@ extension SwapExecutor {
     /// a `STOP` (the rollback of a first deploy: nothing ran before). Idempotent: a service that
     /// is not here is already stopped.
     ///
-    /// - Returns: the version that was serving, if any; `nil` when a swap of the service is
-    ///   under way (the caller should retry later) is reported as ``SwapError/busy(service:commandID:)``.
+    /// - Returns: the version that was serving, if any.
+    /// - Throws: ``SwapError/busy(service:commandID:)`` while a swap of the service runs (retry
+    ///   later); ``SwapError/journal(_:)`` when the journal cannot be written (nothing changed).
     public func removeService(_ service: String) async throws(SwapError) -> String? {
         if let running = executing[service] { throw .busy(service: service, commandID: running) }
         guard let record = journal.services[service] else { return nil }
@@ -26,31 +27,22 @@ extension SwapExecutor {
         if let swap = record.swap { instances += swap.instances.map { ($0, swap.order) } }
         for (instance, order) in instances {
             guard let engine = engines[order.engine] else { continue }
-            try? await engine.stop(InstanceID(instance.id), grace: order.stopGrace)
-            try? await engine.remove(InstanceID(instance.id))
+            await remove(InstanceID(instance.id), engine: engine, grace: order.stopGrace)
         }
         logger.notice("service removed from this host", ["service": service, "version": record.current?.version ?? "-"])
         return record.current?.version
     }
 
-    /// Stops and removes every instance the journal knows (current, previous and any swap's
-    /// new ones) and forgets the services: for a throwaway host such as `drover dev`, whose
-    /// state directory is deleted on exit. Call after ``shutdown(grace:)``.
+    /// Removes every service of this host (``removeService(_:)`` for each): for a throwaway
+    /// host such as `drover dev`, whose state directory is deleted on exit. Call after
+    /// ``shutdown(grace:)``, when no swap runs.
     public func tearDown() async {
-        for record in journal.services.values {
-            let deployments = [record.current, record.previous].compactMap { $0 }
-            var instances = deployments.flatMap { deployment in deployment.instances.map { ($0, deployment.order) } }
-            if let swap = record.swap { instances += swap.instances.map { ($0, swap.order) } }
-            for (instance, order) in instances {
-                guard let engine = engines[order.engine] else { continue }
-                try? await engine.stop(InstanceID(instance.id), grace: order.stopGrace)
-                try? await engine.remove(InstanceID(instance.id))
+        for service in journal.services.keys.sorted() {
+            do {
+                _ = try await removeService(service)
+            } catch {
+                logger.error("cannot remove \(service): \(error)")
             }
         }
-        var emptied = journal
-        emptied.services = [:]
-        try? journalFile.save(emptied)
-        journal = emptied
-        logger.info("removed every service instance of this host")
     }
 }
