@@ -11,9 +11,14 @@ public protocol TrafficRouter: AnyObject, Sendable {
     func drain(backendID: String, timeout: Duration) async -> DrainResult
     /// Stops listening and closes everything after letting traffic in flight finish.
     func close(timeout: Duration) async
+    /// Totals since the router started, per version label: requests, errors, latency — the
+    /// signals canary analysis reads (the agent reports them; the controller takes deltas).
+    func statistics() async -> [String: VersionMetrics]
 }
 
-extension ServiceProxy: TrafficRouter {}
+extension ServiceProxy: TrafficRouter {
+    public func statistics() async -> [String: VersionMetrics] { stats.snapshot() }
+}
 
 /// Makes the proxy for one service.
 public typealias TrafficRouterFactory = @Sendable (ServiceProxyConfiguration) throws -> any TrafficRouter

@@ -55,6 +55,11 @@ final class FakeRouter: TrafficRouter {
     func close(timeout: Duration) async {
         state.withLock { $0.closed = true }
     }
+
+    /// Per-version counters a test sets directly.
+    let counters = Mutex<[String: VersionMetrics]>([:])
+
+    func statistics() async -> [String: VersionMetrics] { counters.withLock { $0 } }
 }
 
 /// Makes ``FakeRouter``s and remembers them by port.
