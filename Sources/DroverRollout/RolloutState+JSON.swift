@@ -9,16 +9,19 @@ extension RolloutState {
     /// time in a large rollout (`drover-bench rollout`). The hosts are flat records; the rest
     /// (`phase`, `rollback`, and `plan` unless its text is given) still goes through `JSONEncoder`.
     ///
-    /// - Parameter planJSON: the plan's JSON text from an earlier call (it never changes).
-    public func jsonText(planJSON: String? = nil) throws -> String {
+    /// - Parameters:
+    ///   - planJSON: the plan's JSON text from an earlier call (it never changes).
+    ///   - includeHosts: `false` writes `"hosts":[]`: the rest of the state, for a store that
+    ///     keeps each host apart (``RolloutHost/jsonText()``) and writes only the changed ones.
+    public func jsonText(planJSON: String? = nil, includeHosts: Bool = true) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func text(_ value: some Encodable) throws -> String {
             String(decoding: try encoder.encode(value), as: UTF8.self)
         }
         var out = "{\"hosts\":["
-        out.reserveCapacity(hosts.count * 200 + 512)
-        for (index, host) in hosts.enumerated() {
+        out.reserveCapacity((includeHosts ? hosts.count * 200 : 0) + 512)
+        for (index, host) in hosts.enumerated() where includeHosts {
             if index > 0 { out += "," }
             host.appendJSON(to: &out)
         }
@@ -44,6 +47,14 @@ extension RolloutState {
 }
 
 extension RolloutHost {
+    /// This host as JSON text: what `JSONEncoder` with sorted keys writes, built by hand.
+    public func jsonText() -> String {
+        var out = ""
+        out.reserveCapacity(256)
+        appendJSON(to: &out)
+        return out
+    }
+
     /// Appends this host as a JSON object with sorted keys (nil optionals left out).
     func appendJSON(to out: inout String) {
         out += "{"

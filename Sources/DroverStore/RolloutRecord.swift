@@ -19,7 +19,9 @@ public struct RolloutRecord: Sendable, Equatable, Codable {
     public var toVersion: String
     /// Deploy or rollback.
     public var kind: RolloutKind
-    /// The persisted rollout state (JSON).
+    /// The persisted rollout state (JSON). While the rollout runs its hosts are kept apart, one
+    /// ``RolloutHostState`` each (see ``StateStore/updateRollout(_:hostStates:)``), and this
+    /// holds the rest; a finished rollout's holds everything.
     public var stateJSON: String
     /// The phase in words, e.g. `running`, `rolling-back`, `finished`.
     public var phase: String
@@ -59,6 +61,21 @@ public struct RolloutRecord: Sendable, Equatable, Codable {
 
     /// Whether it is over.
     public var isFinished: Bool { finishedAt != nil }
+}
+
+/// One target host's part of an unfinished rollout's state (JSON), stored in its own row so a
+/// transition writes only the hosts it changed.
+public struct RolloutHostState: Sendable, Equatable, Codable {
+    /// The host's id.
+    public var host: String
+    /// The host's state (JSON; the store does not interpret it).
+    public var stateJSON: String
+
+    /// Creates a host state.
+    public init(host: String, stateJSON: String) {
+        self.host = host
+        self.stateJSON = stateJSON
+    }
 }
 
 /// Which rollouts ``StateStore/listRollouts(_:)`` returns, newest first.

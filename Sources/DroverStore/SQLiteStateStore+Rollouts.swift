@@ -50,7 +50,8 @@ extension SQLiteStateStore {
     public func serviceVersion(service: String, version: String) throws(StoreError) -> ServiceVersionRecord? {
         try read { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(ServiceVersionRecord.columns) FROM service_versions WHERE service = ? AND version = ?",
+                db,
+                sql: "SELECT \(ServiceVersionRecord.columns) FROM service_versions WHERE service = ? AND version = ?",
                 arguments: [service, version]
             ).map(ServiceVersionRecord.init(row:))
         }
@@ -72,10 +73,11 @@ extension SQLiteStateStore {
 
     // MARK: Rollouts
 
-    /// Stores a new rollout; at most one per service may be unfinished.
-    public func insertRollout(_ rollout: RolloutRecord) throws(StoreError) {
+    /// Stores a new rollout and its host states; at most one rollout per service may be unfinished.
+    public func insertRollout(_ rollout: RolloutRecord, hostStates: [RolloutHostState]) throws(StoreError) {
         try write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM services WHERE name = ?", arguments: [rollout.service]) != nil
+            guard
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM services WHERE name = ?", arguments: [rollout.service]) != nil
             else {
                 throw StoreError.serviceNotFound(rollout.service)
             }
@@ -96,18 +98,35 @@ extension SQLiteStateStore {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.invalidArgument("rollout id \(rollout.id) already exists")
             }
+            try Self.writeHostStates(db, rolloutID: rollout.id, hostStates)
         }
     }
 
-    /// Replaces a rollout's row.
-    public func updateRollout(_ rollout: RolloutRecord) throws(StoreError) {
-        try write { db in try Self.replaceRollout(db, rollout) }
+    /// Replaces a rollout's row and writes the given host states.
+    public func updateRollout(_ rollout: RolloutRecord, hostStates: [RolloutHostState]) throws(StoreError) {
+        try write { db in
+            try Self.replaceRollout(db, rollout)
+            try Self.writeHostStates(db, rolloutID: rollout.id, hostStates)
+        }
     }
 
-    /// Replaces a finished rollout's row and sets the service's current version, atomically.
+    /// The host states of a rollout.
+    public func rolloutHostStates(id: String) throws(StoreError) -> [RolloutHostState] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT host, state FROM rollout_hosts WHERE rollout_id = ?", arguments: [id])
+                .map {
+                    RolloutHostState(
+                        host: try $0.decode(forColumn: "host"), stateJSON: try $0.decode(forColumn: "state"))
+                }
+        }
+    }
+
+    /// Replaces a finished rollout's row, drops its host rows and sets the service's current
+    /// version, atomically.
     public func finishRollout(_ rollout: RolloutRecord, currentVersion: String?) throws(StoreError) {
         try write { db in
             try Self.replaceRollout(db, rollout)
+            try db.execute(sql: "DELETE FROM rollout_hosts WHERE rollout_id = ?", arguments: [rollout.id])
             guard let currentVersion else { return }
             guard
                 let spec = try String.fetchOne(
@@ -145,9 +164,20 @@ extension SQLiteStateStore {
         return try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT \(RolloutRecord.columns) FROM rollouts \(filter) ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                sql:
+                    "SELECT \(RolloutRecord.columns) FROM rollouts \(filter) ORDER BY created_at DESC, rowid DESC LIMIT ?",
                 arguments: arguments
             ).map(RolloutRecord.init(row:))
+        }
+    }
+
+    private static func writeHostStates(_ db: Database, rolloutID: String, _ hostStates: [RolloutHostState]) throws {
+        guard !hostStates.isEmpty else { return }
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO rollout_hosts (rollout_id, host, state) VALUES (?, ?, ?)")
+        for hostState in hostStates {
+            guard !hostState.host.isEmpty else { throw StoreError.invalidArgument("a rollout host state needs a host") }
+            try statement.execute(arguments: [rolloutID, hostState.host, hostState.stateJSON])
         }
     }
 

@@ -118,15 +118,19 @@ public protocol StateStore: Sendable {
     func serviceVersion(service: String, version: String) throws(StoreError) -> ServiceVersionRecord?
     /// A service's versions, newest first.
     func listServiceVersions(service: String) throws(StoreError) -> [ServiceVersionRecord]
-    /// Stores a new rollout.
+    /// Stores a new rollout and its hosts' states, in one transaction.
     ///
     /// - Throws: ``StoreError/serviceNotFound(_:)``, ``StoreError/activeRolloutExists(service:rolloutID:)``.
-    func insertRollout(_ rollout: RolloutRecord) throws(StoreError)
-    /// Replaces a rollout's row (state, phase, outcome, timings).
+    func insertRollout(_ rollout: RolloutRecord, hostStates: [RolloutHostState]) throws(StoreError)
+    /// Replaces a rollout's row (state, phase, outcome, timings) and writes the given hosts'
+    /// states (inserted or replaced; other hosts' rows are left alone), in one transaction.
     ///
     /// - Throws: ``StoreError/rolloutNotFound(_:)``.
-    func updateRollout(_ rollout: RolloutRecord) throws(StoreError)
-    /// Replaces a finished rollout's row and, in the same transaction, makes `currentVersion`
+    func updateRollout(_ rollout: RolloutRecord, hostStates: [RolloutHostState]) throws(StoreError)
+    /// The host states of a rollout, in no particular order (none once it finished).
+    func rolloutHostStates(id: String) throws(StoreError) -> [RolloutHostState]
+    /// Replaces a finished rollout's row (its `stateJSON` now whole), deletes its host rows and,
+    /// in the same transaction, makes `currentVersion`
     /// the service's current version (its spec from the version history); `nil` leaves it.
     ///
     /// - Throws: ``StoreError/rolloutNotFound(_:)``, ``StoreError/invalidArgument(_:)`` when the
@@ -152,5 +156,17 @@ extension StateStore {
     /// Records a heartbeat without changing the address or agent version.
     public func recordHostSeen(id: String, now: Int64) throws(StoreError) -> HostRecord {
         try recordHostSeen(id: id, now: now, address: nil, agentVersion: nil)
+    }
+}
+
+extension StateStore {
+    /// Stores a new rollout whose state holds its hosts.
+    public func insertRollout(_ rollout: RolloutRecord) throws(StoreError) {
+        try insertRollout(rollout, hostStates: [])
+    }
+
+    /// Replaces a rollout's row, leaving its host rows alone.
+    public func updateRollout(_ rollout: RolloutRecord) throws(StoreError) {
+        try updateRollout(rollout, hostStates: [])
     }
 }

@@ -1,7 +1,7 @@
 import GRDB
 
 /// The versioned schema: `v1` creates hosts, tokens, certificates and events; `v2` services,
-/// their version history and rollouts.
+/// their version history and rollouts; `v3` a row per host of an unfinished rollout.
 ///
 /// Later versions append migrations (`v2` for rollouts and services, …); an applied
 /// migration is never edited. A database that lists migrations not known here was written
@@ -12,6 +12,7 @@ enum StoreMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2", migrate: v2)
+        migrator.registerMigration("v3", migrate: v3)
         return migrator
     }
 
@@ -130,6 +131,21 @@ enum StoreMigrations {
                 -- At most one unfinished rollout per service.
                 CREATE UNIQUE INDEX rollouts_active_service ON rollouts(service) WHERE finished_at IS NULL;
                 CREATE INDEX rollouts_service_created ON rollouts(service, created_at);
+                """
+        )
+    }
+
+    /// One row per target host of an unfinished rollout, so persisting a transition writes only
+    /// the hosts it changed (a 1,000-host rollout's whole state is about 150 KB of JSON).
+    private static func v3(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE rollout_hosts (
+                    rollout_id TEXT NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+                    host TEXT NOT NULL CHECK (length(host) > 0),
+                    state TEXT NOT NULL,
+                    PRIMARY KEY (rollout_id, host)
+                ) STRICT, WITHOUT ROWID;
                 """
         )
     }

@@ -95,19 +95,24 @@ final class CoordinatorHarness {
     }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.path + "/drover-coordinator-\(UInt64.random(in: 0...UInt64.max))"
+        directory =
+            FileManager.default.temporaryDirectory.path + "/drover-coordinator-\(UInt64.random(in: 0...UInt64.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteStateStore(path: directory + "/state.db")
         for (index, id) in hosts.enumerated() {
-            try store.insertHost(HostRecord(
-                id: id, name: "web-\(index + 1)", address: "10.0.0.\(index + 1)", labels: ["role": "web"],
-                agentVersion: "1", enrolledAt: t0, lastSeenAt: t0))
+            try store.insertHost(
+                HostRecord(
+                    id: id, name: "web-\(index + 1)", address: "10.0.0.\(index + 1)", labels: ["role": "web"],
+                    agentVersion: "1", enrolledAt: t0, lastSeenAt: t0))
         }
-        try store.insertHost(HostRecord(
-            id: "h-db", name: "db-1", address: "10.0.1.1", labels: ["role": "db"], agentVersion: "1", enrolledAt: t0, lastSeenAt: t0))
+        try store.insertHost(
+            HostRecord(
+                id: "h-db", name: "db-1", address: "10.0.1.1", labels: ["role": "db"], agentVersion: "1",
+                enrolledAt: t0, lastSeenAt: t0))
         availability.set(Set(hosts + ["h-db"]))
         let clock = self.clock.clock
-        coordinator = RolloutCoordinator(store: store, dispatcher: dispatcher, availability: availability, now: { clock.now })
+        coordinator = RolloutCoordinator(
+            store: store, dispatcher: dispatcher, availability: availability, now: { clock.now })
         try coordinator.resume()
     }
 
@@ -123,10 +128,23 @@ final class CoordinatorHarness {
         coordinator.tick()
     }
 
-    /// The rollout's persisted state machine state.
+    /// The rollout's persisted state machine state: the row's JSON, with the hosts from their
+    /// own rows (plan order) while it runs.
     func persisted(_ id: String) throws -> RolloutState {
         let record = try #require(try store.rollout(id: id))
-        return try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8))
+        var state = try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8))
+        let rows = try store.rolloutHostStates(id: id)
+        guard !record.isFinished else {
+            #expect(rows.isEmpty)
+            return state
+        }
+        #expect(state.hosts.isEmpty)
+        let hosts = try Dictionary(
+            uniqueKeysWithValues: rows.map {
+                ($0.host, try JSONDecoder().decode(RolloutHost.self, from: Data($0.stateJSON.utf8)))
+            })
+        state.hosts = try state.plan.hosts.map { try #require(hosts[$0]) }
+        return state
     }
 
     /// A controller restart: a new store on the same file, a new dispatcher, a new coordinator.
@@ -135,7 +153,8 @@ final class CoordinatorHarness {
         store = try SQLiteStateStore(path: directory + "/state.db")
         dispatcher = RecordingDispatcher()
         let clock = self.clock.clock
-        coordinator = RolloutCoordinator(store: store, dispatcher: dispatcher, availability: availability, now: { clock.now })
+        coordinator = RolloutCoordinator(
+            store: store, dispatcher: dispatcher, availability: availability, now: { clock.now })
         try coordinator.resume()
     }
 

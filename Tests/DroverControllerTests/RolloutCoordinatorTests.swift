@@ -1,11 +1,12 @@
 import DroverAPI
 import DroverController
 import DroverRollout
-import DroverStore
 import DroverWire
 import Foundation
 import SwiftProtobuf
 import Testing
+
+@testable import DroverStore
 
 @Suite("Rollout coordinator")
 struct RolloutCoordinatorTests {
@@ -43,7 +44,8 @@ struct RolloutCoordinatorTests {
         #expect(payload.instances == 1)
         #expect(payload.health.http.path == "/health" && payload.health.http.status == 200)
         #expect(payload.health.intervalMs == 5_000 && payload.health.healthyThreshold == 2)
-        #expect(payload.healthyDeadlineMs == 300_000 && payload.drainTimeoutMs == 30_000 && payload.stopGraceMs == 10_000)
+        #expect(
+            payload.healthyDeadlineMs == 300_000 && payload.drainTimeoutMs == 30_000 && payload.stopGraceMs == 10_000)
         #expect(!payload.revert)
 
         for command in sent {
@@ -199,7 +201,8 @@ struct RolloutCoordinatorTests {
         #expect(redelivered.map(\.command.id) == inFlight.map(\.command.id))
         #expect(redelivered.allSatisfy { $0.command.attempt == 2 })
         #expect(try harness.coordinator.rollout(summary.id).hosts.first?.status == "updated")
-        #expect(try harness.coordinator.rollout(summary.id).log.contains { $0.message.contains("controller restarted") })
+        #expect(
+            try harness.coordinator.rollout(summary.id).log.contains { $0.message.contains("controller restarted") })
         try harness.driveToEnd(summary.id)
         #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
         #expect(try harness.store.service(named: "web")?.currentVersion == "v2")
@@ -280,17 +283,23 @@ struct RolloutCoordinatorTests {
 
         let noHost = coordinatorError {
             _ = try harness.coordinator.deploy(
-                specText: webSpec("v1").replacingOccurrences(of: "role: web", with: "role: cache"), fileName: "web.yaml")
+                specText: webSpec("v1").replacingOccurrences(of: "role: web", with: "role: cache"), fileName: "web.yaml"
+            )
         }
         #expect(noHost?.description == "web.yaml: hosts.labels: no ready host has the labels role=cache")
         harness.availability.set(["h-db"])
-        let notReady = coordinatorError { _ = try harness.coordinator.deploy(specText: webSpec("v1"), fileName: "web.yaml") }
-        #expect(notReady?.description == "web.yaml: hosts.labels: no ready host has the labels role=web (3 matching hosts are not connected)")
+        let notReady = coordinatorError {
+            _ = try harness.coordinator.deploy(specText: webSpec("v1"), fileName: "web.yaml")
+        }
+        #expect(
+            notReady?.description
+                == "web.yaml: hosts.labels: no ready host has the labels role=web (3 matching hosts are not connected)")
         harness.availability.set(["h-1", "h-2", "h-3"])
 
         let budget = coordinatorError {
             _ = try harness.coordinator.deploy(
-                specText: webSpec("v1").replacingOccurrences(of: "min_healthy_time: 10s", with: "min_healthy_time: 10s, drain_timeout: 10m"),
+                specText: webSpec("v1").replacingOccurrences(
+                    of: "min_healthy_time: 10s", with: "min_healthy_time: 10s, drain_timeout: 10m"),
                 fileName: "web.yaml")
         }
         guard case .rollbackBudgetExceeded = budget else {
@@ -302,16 +311,21 @@ struct RolloutCoordinatorTests {
         #expect(try harness.store.listServices().isEmpty)
 
         let running = try harness.coordinator.deploy(specText: webSpec("v1"), fileName: "web.yaml")
-        let second = coordinatorError { _ = try harness.coordinator.deploy(specText: webSpec("v2"), fileName: "web.yaml") }
+        let second = coordinatorError {
+            _ = try harness.coordinator.deploy(specText: webSpec("v2"), fileName: "web.yaml")
+        }
         #expect(second == .rolloutInProgress(service: "web", rolloutID: running.id))
         #expect(second?.description.contains(running.id) == true)
         try harness.driveToEnd(running.id)
-        let same = coordinatorError { _ = try harness.coordinator.deploy(specText: webSpec("v1"), fileName: "web.yaml") }
+        let same = coordinatorError {
+            _ = try harness.coordinator.deploy(specText: webSpec("v1"), fileName: "web.yaml")
+        }
         #expect(same == .alreadyRunning(service: "web", version: "v1"))
         try harness.deployAndFinish("v2")
         let conflict = coordinatorError {
             _ = try harness.coordinator.deploy(
-                specText: webSpec("v1").replacingOccurrences(of: "GREETING: hello", with: "GREETING: bye"), fileName: "web.yaml")
+                specText: webSpec("v1").replacingOccurrences(of: "GREETING: hello", with: "GREETING: bye"),
+                fileName: "web.yaml")
         }
         #expect(conflict == .versionConflict(service: "web", version: "v1"))
         #expect(conflict?.description.contains("new version") == true)
@@ -362,12 +376,15 @@ struct RolloutCoordinatorTests {
         }
         #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
         #expect(try harness.store.service(named: "web")?.currentVersion == "v1")
-        #expect(try harness.coordinator.history(service: "web").rollouts.map(\.kind) == ["rollback", "deploy", "deploy"])
+        #expect(
+            try harness.coordinator.history(service: "web").rollouts.map(\.kind) == ["rollback", "deploy", "deploy"])
         // Named target not in the history.
         #expect(
             coordinatorError { _ = try harness.coordinator.rollback(service: "web", to: "v9") }
                 == .versionNotFound(service: "web", version: "v9"))
-        #expect(coordinatorError { _ = try harness.coordinator.rollback(service: "api", to: nil) } == .serviceNotFound("api"))
+        #expect(
+            coordinatorError { _ = try harness.coordinator.rollback(service: "api", to: nil) }
+                == .serviceNotFound("api"))
     }
 
     @Test("a result that arrives on its own is confirmed by delivering the command once more (§7.3)")
@@ -427,12 +444,66 @@ struct RolloutCoordinatorTests {
     func resumeSkipsBrokenRollout() throws {
         let harness = try CoordinatorHarness()
         let summary = try harness.coordinator.deploy(specText: webSpec("v1", maxParallel: "1"), fileName: "web.yaml")
-        try harness.store.recordServiceVersion(ServiceVersionRecord(service: "api", version: "v1", specJSON: "{}", createdAt: t0))
-        try harness.store.insertRollout(RolloutRecord(
-            id: "r-broken", service: "api", fromVersion: "none", toVersion: "v1", kind: .deploy, stateJSON: "{}",
-            phase: "running", createdAt: t0 - 1, updatedAt: t0 - 1))
+        try harness.store.recordServiceVersion(
+            ServiceVersionRecord(service: "api", version: "v1", specJSON: "{}", createdAt: t0))
+        try harness.store.insertRollout(
+            RolloutRecord(
+                id: "r-broken", service: "api", fromVersion: "none", toVersion: "v1", kind: .deploy, stateJSON: "{}",
+                phase: "running", createdAt: t0 - 1, updatedAt: t0 - 1))
         try harness.restart()
         #expect(harness.swaps.map(\.command.id) == ["\(summary.id)/h-1/1"])
+        try harness.driveToEnd(summary.id)
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
+    }
+
+    @Test("each transition writes only the hosts it changed; the stored state equals the machine's after every step")
+    func hostRowsFollowTheMachine() throws {
+        let harness = try CoordinatorHarness()
+        try harness.deployAndFinish("v1")
+        let before = harness.swaps.count
+        let summary = try harness.coordinator.deploy(specText: webSpec("v2", maxParallel: "1"), fileName: "web.yaml")
+        var sent = Array(harness.swaps.dropFirst(before))
+        #expect(sent.map(\.host) == ["h-1"])
+        var stored = try harness.persisted(summary.id)
+        #expect(stored.hosts.map(\.status) == [.swapping, .pending, .pending])
+        harness.accept(sent[0])
+        harness.succeed(sent[0])
+        stored = try harness.persisted(summary.id)
+        #expect(stored.hosts.map(\.status) == [.stabilizing, .pending, .pending])
+        harness.advance(10_000)
+        sent = Array(harness.swaps.dropFirst(before))
+        stored = try harness.persisted(summary.id)
+        #expect(stored.hosts.map(\.status) == [.updated, .swapping, .pending])
+        #expect(stored.hosts[1].commandID == sent.last?.command.id)
+        // A restart restores exactly the stored hosts and goes on from there.
+        try harness.restart()
+        #expect(try harness.persisted(summary.id) == stored)
+        #expect(harness.swaps.map(\.host) == ["h-2"])
+        try harness.driveToEnd(summary.id)
+        #expect(try harness.persisted(summary.id).hosts.map(\.status) == [.updated, .updated, .updated])
+        #expect(try harness.store.rolloutHostStates(id: summary.id).isEmpty)
+    }
+
+    @Test("a rollout stored whole (before host rows existed) resumes, and its next transition writes every host")
+    func resumeLegacyWholeState() throws {
+        let harness = try CoordinatorHarness()
+        try harness.deployAndFinish("v1")
+        let before = harness.swaps.count
+        let summary = try harness.coordinator.deploy(specText: webSpec("v2", maxParallel: "1"), fileName: "web.yaml")
+        let first = try #require(harness.swaps.dropFirst(before).first)
+        // Rewrite the rollout as an older controller stored it: one JSON document, no host rows.
+        let whole = try harness.persisted(summary.id)
+        var record = try #require(try harness.store.rollout(id: summary.id))
+        record.stateJSON = try whole.jsonText()
+        try harness.store.executeRaw("DELETE FROM rollout_hosts")
+        try harness.store.updateRollout(record)
+        try harness.restart()
+        #expect(harness.swaps.map(\.command.id) == [first.command.id])
+        #expect(try harness.coordinator.rollout(summary.id).hosts.map(\.status) == ["swapping", "pending", "pending"])
+        harness.accept(harness.swaps[0])
+        harness.succeed(harness.swaps[0])
+        #expect(try harness.store.rolloutHostStates(id: summary.id).count == 3)
+        #expect(try harness.persisted(summary.id).hosts.map(\.status) == [.stabilizing, .pending, .pending])
         try harness.driveToEnd(summary.id)
         #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
     }

@@ -4,20 +4,23 @@ import Testing
 
 @Suite("Opening and migrations")
 struct MigrationTests {
-    @Test("a fresh database reaches v2 with WAL and foreign keys on")
+    @Test("a fresh database reaches v3 with WAL and foreign keys on")
     func freshDatabase() throws {
         try withTempDirectory { directory in
             let store = try SQLiteStateStore(path: "\(directory)/state.db")
-            #expect(try store.appliedMigrations() == ["v1", "v2"])
-            #expect(try store.schemaVersion() == 2)
-            #expect(SQLiteStateStore.knownMigrations == ["v1", "v2"])
+            #expect(try store.appliedMigrations() == ["v1", "v2", "v3"])
+            #expect(try store.schemaVersion() == 3)
+            #expect(SQLiteStateStore.knownMigrations == ["v1", "v2", "v3"])
             #expect(try store.scalarText("PRAGMA journal_mode") == "wal")
             #expect(try store.scalarText("PRAGMA foreign_keys") == "1")
             let tables = try store.scalarText(
                 "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                     + "AND name NOT LIKE 'sqlite_%' ORDER BY name)"
             )
-            #expect(tables == "api_tokens,certificates,events,grdb_migrations,hosts,join_tokens,rollouts,service_versions,services")
+            #expect(
+                tables
+                    == "api_tokens,certificates,events,grdb_migrations,hosts,join_tokens,rollout_hosts,rollouts,service_versions,services"
+            )
         }
     }
 
@@ -48,11 +51,14 @@ struct MigrationTests {
             let path = "\(directory)/state.db"
             do {
                 let store = try SQLiteStateStore(path: path)
-                try store.insertHost(HostRecord(id: "h-one", name: "web-1", address: "10.0.0.1", agentVersion: "0.1.0", enrolledAt: t0, lastSeenAt: t0))
+                try store.insertHost(
+                    HostRecord(
+                        id: "h-one", name: "web-1", address: "10.0.0.1", agentVersion: "0.1.0", enrolledAt: t0,
+                        lastSeenAt: t0))
                 try store.close()
             }
             let reopened = try SQLiteStateStore(path: path)
-            #expect(try reopened.appliedMigrations() == ["v1", "v2"])
+            #expect(try reopened.appliedMigrations() == ["v1", "v2", "v3"])
             #expect(try reopened.host(id: "h-one")?.name == "web-1")
             #expect(try reopened.listHosts().map(\.id) == ["h-one"])
         }
@@ -64,7 +70,10 @@ struct MigrationTests {
             let path = "\(directory)/state.db"
             do {
                 let store = try SQLiteStateStore(path: path)
-                try store.insertHost(HostRecord(id: "h-one", name: "web-1", address: "10.0.0.1", agentVersion: "0.9.0", enrolledAt: t0, lastSeenAt: t0))
+                try store.insertHost(
+                    HostRecord(
+                        id: "h-one", name: "web-1", address: "10.0.0.1", agentVersion: "0.9.0", enrolledAt: t0,
+                        lastSeenAt: t0))
                 try store.executeRaw("INSERT INTO grdb_migrations (identifier) VALUES ('v2-rollouts'), ('v3-services')")
                 try store.close()
             }
@@ -83,7 +92,7 @@ struct MigrationTests {
     @Test("the in-memory variant migrates too")
     func inMemory() throws {
         let store = try SQLiteStateStore.inMemory()
-        #expect(try store.schemaVersion() == 2)
+        #expect(try store.schemaVersion() == 3)
         #expect(try store.listHosts(includeRemoved: true).isEmpty)
     }
 }

@@ -112,4 +112,42 @@ struct RolloutStoreTests {
             #expect(try again.listServiceVersions(service: "web").map(\.version) == ["v2", "v1"])
         }
     }
+
+    @Test("host rows: written with the rollout, only the given ones replaced on update, dropped when it finishes")
+    func hostRows() throws {
+        try withTempDirectory { directory in
+            let path = "\(directory)/state.db"
+            var record = rollout("r-1")
+            func row(_ host: String, _ status: String) -> RolloutHostState {
+                RolloutHostState(host: host, stateJSON: #"{"name":"\#(host)","status":"\#(status)"}"#)
+            }
+            do {
+                let store = try SQLiteStateStore(path: path)
+                try store.recordServiceVersion(version("v1"))
+                try store.insertRollout(
+                    record, hostStates: [row("a", "pending"), row("b", "pending"), row("c", "pending")])
+                record.updatedAt = t0 + 5
+                try store.updateRollout(record, hostStates: [row("b", "swapping")])
+                try store.updateRollout(record, hostStates: [row("b", "stabilizing"), row("c", "swapping")])
+                try store.close()
+            }
+            let store = try SQLiteStateStore(path: path)
+            let rows = try store.rolloutHostStates(id: "r-1").sorted { $0.host < $1.host }
+            #expect(rows == [row("a", "pending"), row("b", "stabilizing"), row("c", "swapping")])
+            #expect(try store.rollout(id: "r-1") == record)
+            // A failed update changes nothing: neither the row nor the hosts.
+            #expect(
+                storeError { try store.updateRollout(rollout("r-9"), hostStates: [row("a", "updated")]) }
+                    == .rolloutNotFound("r-9"))
+            #expect(try store.rolloutHostStates(id: "r-9").isEmpty)
+            #expect(storeError { try store.updateRollout(record, hostStates: [row("", "updated")]) } != nil)
+            #expect(try store.rolloutHostStates(id: "r-1").count == 3)
+            #expect(try store.rolloutHostStates(id: "r-1").first { $0.host == "a" } == row("a", "pending"))
+            record.finishedAt = t0 + 9
+            record.phase = "finished"
+            try store.finishRollout(record, currentVersion: "v1")
+            #expect(try store.rolloutHostStates(id: "r-1").isEmpty)
+            #expect(try store.rollout(id: "r-1") == record)
+        }
+    }
 }

@@ -31,10 +31,11 @@ struct CoordinatorState: Sendable {
     static let progressLimit = 500
 
     mutating func log(_ rolloutID: String, at: Int64, host: String?, _ message: String) {
-        var entries = progress[rolloutID, default: []]
-        entries.append(RolloutLogEntry(at: at, host: host, message: message))
-        if entries.count > Self.progressLimit { entries.removeFirst(entries.count - Self.progressLimit) }
-        progress[rolloutID] = entries
+        // In place: copying the log out and back would copy it on every line.
+        progress[rolloutID, default: []].append(RolloutLogEntry(at: at, host: host, message: message))
+        if let count = progress[rolloutID]?.count, count > Self.progressLimit {
+            progress[rolloutID]?.removeFirst(count - Self.progressLimit)
+        }
     }
 
     /// Forgets what only a running rollout needs (its log lives on in the event log).

@@ -33,8 +33,12 @@ extension RolloutCoordinator {
             try refuseActiveRollout(of: spec.name, state: state)
             let service = try storing { () throws(StoreError) in try store.service(named: spec.name) }
             let from = service?.currentVersion ?? RolloutCommandFactory.noVersion
-            guard from != version else { throw RolloutCoordinatorError.alreadyRunning(service: spec.name, version: version) }
-            if let known = try storing({ () throws(StoreError) in try store.serviceVersion(service: spec.name, version: version) }),
+            guard from != version else {
+                throw RolloutCoordinatorError.alreadyRunning(service: spec.name, version: version)
+            }
+            if let known = try storing({ () throws(StoreError) in
+                try store.serviceVersion(service: spec.name, version: version)
+            }),
                 known.specJSON != specJSON
             {
                 throw RolloutCoordinatorError.versionConflict(service: spec.name, version: version)
@@ -81,7 +85,8 @@ extension RolloutCoordinator {
                 if let version, version != RolloutCommandFactory.noVersion {
                     _ = try storedSpec(service: service, version: version)
                 }
-                return try command(.rollback(to: version), named: "rollback", rollout: active.id, state: &state, now: now)
+                return try command(
+                    .rollback(to: version), named: "rollback", rollout: active.id, state: &state, now: now)
             }
             guard let record = try storing({ () throws(StoreError) in try store.service(named: service) }) else {
                 throw RolloutCoordinatorError.serviceNotFound(service)
@@ -90,14 +95,18 @@ extension RolloutCoordinator {
                 throw RolloutCoordinatorError.nothingToRollBack("\(service) runs no version yet; nothing to roll back")
             }
             guard let target = try version ?? previousVersion(of: service, current: current) else {
-                throw RolloutCoordinatorError.nothingToRollBack("\(service) has no version before \(current) to roll back to")
+                throw RolloutCoordinatorError.nothingToRollBack(
+                    "\(service) has no version before \(current) to roll back to")
             }
-            guard target != current else { throw RolloutCoordinatorError.alreadyRunning(service: service, version: target) }
+            guard target != current else {
+                throw RolloutCoordinatorError.alreadyRunning(service: service, version: target)
+            }
             let targetSpec = try storedSpec(service: service, version: target)
             let currentSpec = try JSONDecoder().decode(ServiceSpec.self, from: Data(record.specJSON.utf8))
             let file = "\(service) \(current)"
             let hosts = try targetHosts(for: currentSpec, file: file)
-            let refusals = RollbackBudget(spec: targetSpec, hostCount: hosts.count).check(spec: targetSpec, file: "\(service) \(target)")
+            let refusals = RollbackBudget(spec: targetSpec, hostCount: hosts.count).check(
+                spec: targetSpec, file: "\(service) \(target)")
             guard refusals.isEmpty else { throw RolloutCoordinatorError.rollbackBudgetExceeded(refusals) }
             let update = targetSpec.update
             // Every host at once and no min_healthy_time: a rollback skips the waits.
@@ -105,7 +114,8 @@ extension RolloutCoordinator {
                 rolloutID: Self.newRolloutID(), service: service, fromVersion: current, toVersion: target, hosts: hosts,
                 maxParallel: hosts.count, minHealthyTime: 0, healthyDeadline: update.healthyDeadline.milliseconds,
                 progressDeadline: update.progressDeadline.milliseconds, autoRevert: true)
-            return try create(plan, kind: .rollback, specs: [target: targetSpec, current: currentSpec], state: &state, now: now)
+            return try create(
+                plan, kind: .rollback, specs: [target: targetSpec, current: currentSpec], state: &state, now: now)
         }
     }
 
@@ -118,18 +128,21 @@ extension RolloutCoordinator {
         let machine = RollingRolloutStateMachine(plan: plan)
         let record = RolloutRecord(
             id: plan.rolloutID, service: plan.service, fromVersion: plan.fromVersion, toVersion: plan.toVersion,
-            kind: kind, stateJSON: try Self.json(machine.state), phase: RolloutText.phase(machine.state.phase),
-            createdAt: now, updatedAt: now)
+            kind: kind, stateJSON: try machine.state.jsonText(includeHosts: false),
+            phase: RolloutText.phase(machine.state.phase), createdAt: now, updatedAt: now)
+        let hostStates = machine.state.hosts.map { RolloutHostState(host: $0.name, stateJSON: $0.jsonText()) }
         do {
-            try store.insertRollout(record)
+            try store.insertRollout(record, hostStates: hostStates)
         } catch .activeRolloutExists(let service, let id) {
             throw RolloutCoordinatorError.rolloutInProgress(service: service, rolloutID: id)
         } catch {
             throw RolloutCoordinatorError.store(error)
         }
-        state.active[plan.rolloutID] = ActiveRollout(machine: machine, record: record, specs: specs)
+        state.active[plan.rolloutID] = ActiveRollout(
+            machine: machine, record: record, specs: specs, persistedHosts: machine.state.hosts)
         let hosts = plan.hosts.joined(separator: ", ")
-        let message = "\(kind.rawValue) of \(plan.service) \(plan.fromVersion) → \(plan.toVersion) created for \(plan.hosts.count) host\(plan.hosts.count == 1 ? "" : "s"): \(hosts)"
+        let message =
+            "\(kind.rawValue) of \(plan.service) \(plan.fromVersion) → \(plan.toVersion) created for \(plan.hosts.count) host\(plan.hosts.count == 1 ? "" : "s"): \(hosts)"
         state.log(plan.rolloutID, at: now, host: nil, message)
         appendEvent(kind: "rollout.created", severity: .info, host: nil, message: message, rollout: record, now: now)
         logger.notice(message, ["rollout.id": plan.rolloutID, "service": plan.service])
@@ -173,19 +186,24 @@ extension RolloutCoordinator {
         let matching = records.filter { $0.state != .drained && spec.hosts.matches($0.labels) }
         let chosen = matching.filter { ready.contains($0.id) }
         guard chosen.isEmpty else { return chosen.map(\.id) }
-        let waiting = matching.isEmpty ? "" : " (\(matching.count) matching host\(matching.count == 1 ? " is" : "s are") not connected)"
+        let waiting =
+            matching.isEmpty
+            ? "" : " (\(matching.count) matching host\(matching.count == 1 ? " is" : "s are") not connected)"
         let message =
             spec.hosts.labels.isEmpty
             ? "\(file): hosts: no ready host in the fleet\(waiting)"
             : "\(file): hosts.labels: no ready host has the labels "
-                + spec.hosts.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + waiting
+                + spec.hosts.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                + waiting
         throw RolloutCoordinatorError.noMatchingHost(file: file, message: message)
     }
 
     /// The version a rollback without a target returns to: the one the latest successful
     /// rollout to `current` came from, else the newest other version in the history.
     func previousVersion(of service: String, current: String) throws -> String? {
-        let rollouts = try storing { () throws(StoreError) in try store.listRollouts(RolloutQuery(service: service, limit: 1_000)) }
+        let rollouts = try storing { () throws(StoreError) in
+            try store.listRollouts(RolloutQuery(service: service, limit: 1_000))
+        }
         if let last = rollouts.first(where: { $0.phase == "succeeded" && $0.toVersion == current }),
             last.fromVersion != RolloutCommandFactory.noVersion
         {
@@ -197,7 +215,10 @@ extension RolloutCoordinator {
 
     /// A version's spec from the history.
     func storedSpec(service: String, version: String) throws -> ServiceSpec {
-        guard let stored = try storing({ () throws(StoreError) in try store.serviceVersion(service: service, version: version) })
+        guard
+            let stored = try storing({ () throws(StoreError) in
+                try store.serviceVersion(service: service, version: version)
+            })
         else {
             throw RolloutCoordinatorError.versionNotFound(service: service, version: version)
         }

@@ -43,7 +43,7 @@ extension RolloutCoordinator {
                 throw RolloutCoordinatorError.rolloutNotFound(id)
             }
             record = stored
-            rolloutState = Self.decodeState(stored)
+            rolloutState = try? storedState(stored).state
         }
         let summary = Self.summary(record, rolloutState)
         let report = record.reportJSON.flatMap(Self.decodeReport) ?? rolloutState?.rollback
@@ -98,7 +98,9 @@ extension RolloutCoordinator {
     /// The rollout's log lines from the event log, oldest first, before `before` (all when
     /// `nil`): what an earlier controller run recorded (agents' progress steps are not stored).
     private func storedLog(_ id: String, before: Int64?) throws -> [RolloutLogEntry] {
-        if let before, let created = state.withLock({ $0.active[id]?.record.createdAt }), created >= before { return [] }
+        if let before, let created = state.withLock({ $0.active[id]?.record.createdAt }), created >= before {
+            return []
+        }
         let events = try storing { () throws(StoreError) in
             try store.listEvents(EventQuery(limit: 10_000, kindPrefix: "rollout."))
         }
@@ -125,7 +127,7 @@ extension RolloutCoordinator {
         guard let record = try storing({ () throws(StoreError) in try store.rollout(id: id) }) else {
             throw RolloutCoordinatorError.rolloutNotFound(id)
         }
-        return Self.summary(record, Self.decodeState(record))
+        return Self.summary(record, try? storedState(record).state)
     }
 
     static func summary(_ record: RolloutRecord, _ state: RolloutState?) -> RolloutSummary {

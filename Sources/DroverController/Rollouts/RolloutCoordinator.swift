@@ -91,20 +91,28 @@ public final class RolloutCoordinator: Sendable {
     @discardableResult
     public func resume() throws -> [String] {
         let now = self.now()
-        let records = try storing { () throws(StoreError) in try store.listRollouts(RolloutQuery(activeOnly: true, limit: 10_000)) }
+        let records = try storing { () throws(StoreError) in
+            try store.listRollouts(RolloutQuery(activeOnly: true, limit: 10_000))
+        }
         return state.withLock { state in
             var resumed: [String] = []
             for record in records.sorted(by: { $0.createdAt < $1.createdAt }) where state.active[record.id] == nil {
                 let restored: RolloutState
+                let fromRows: Bool
                 do {
-                    restored = try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8))
+                    (restored, fromRows) = try storedState(record)
                 } catch {
-                    logger.error("cannot restore rollout: its stored state does not decode", ["rollout.id": record.id, "error": "\(error)"])
+                    logger.error(
+                        "cannot restore rollout: its stored state does not decode",
+                        ["rollout.id": record.id, "error": "\(error)"])
                     continue
                 }
                 let machine = RollingRolloutStateMachine(restoring: restored)
-                state.active[record.id] = ActiveRollout(machine: machine, record: record)
-                state.log(record.id, at: now, host: nil, "controller restarted; resuming (\(RolloutText.phase(restored.phase)))")
+                state.active[record.id] = ActiveRollout(
+                    machine: machine, record: record, persistedHosts: fromRows ? restored.hosts : nil)
+                state.log(
+                    record.id, at: now, host: nil,
+                    "controller restarted; resuming (\(RolloutText.phase(restored.phase)))")
                 resumed.append(record.id)
                 // One rollout that cannot continue must not keep the others (or the controller) down.
                 do {
@@ -120,6 +128,28 @@ public final class RolloutCoordinator: Sendable {
             }
             return resumed
         }
+    }
+
+    /// A rollout's state as stored: its row's JSON with the hosts from their own rows (plan
+    /// order) when it has them; `fromRows` is `false` for a state stored whole (finished, or
+    /// written by a controller before host rows existed).
+    func storedState(_ record: RolloutRecord) throws -> (state: RolloutState, fromRows: Bool) {
+        var restored = try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8))
+        guard !record.isFinished else { return (restored, false) }
+        let id = record.id
+        let rows = try storing { () throws(StoreError) in try store.rolloutHostStates(id: id) }
+        guard !rows.isEmpty else { return (restored, false) }
+        let decoder = JSONDecoder()
+        var byName: [String: RolloutHost] = [:]
+        for row in rows { byName[row.host] = try decoder.decode(RolloutHost.self, from: Data(row.stateJSON.utf8)) }
+        let plan = restored.plan
+        restored.hosts = try plan.hosts.map { name in
+            guard let host = byName[name] else {
+                throw RolloutCoordinatorError.hostStateMissing(rolloutID: id, host: name)
+            }
+            return host
+        }
+        return (restored, true)
     }
 
     /// Finishes, starts or re-delivers a rollout just restored from the store.
@@ -151,7 +181,9 @@ public final class RolloutCoordinator: Sendable {
     /// Feeds `input` to rollout `id` and carries out what it returns; returns the actions.
     /// Nothing is carried out (and the machine keeps its old state) if the persist fails.
     @discardableResult
-    func apply(_ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64) throws -> [RolloutAction] {
+    func apply(
+        _ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64
+    ) throws -> [RolloutAction] {
         let actions = try applyOne(input, to: id, state: &state, now: now)
         try drainFollowUps(state: &state, now: now)
         return actions
@@ -165,7 +197,9 @@ public final class RolloutCoordinator: Sendable {
         }
     }
 
-    private func applyOne(_ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64) throws -> [RolloutAction] {
+    private func applyOne(
+        _ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64
+    ) throws -> [RolloutAction] {
         guard var rollout = state.active[id] else { return [] }
         var machine = rollout.machine
         let actions = machine.handle(input, now: now)
@@ -173,12 +207,16 @@ public final class RolloutCoordinator: Sendable {
         for action in actions {
             switch action {
             case .persist(let persisted):
+                // The hosts live in rows of their own: a transition writes the rollout's small
+                // header and only the hosts it changed, not the whole fleet's state.
                 if rollout.planJSON == nil { rollout.planJSON = try persisted.planJSONText() }
-                rollout.record.stateJSON = try persisted.jsonText(planJSON: rollout.planJSON)
+                rollout.record.stateJSON = try persisted.jsonText(planJSON: rollout.planJSON, includeHosts: false)
                 rollout.record.phase = RolloutText.phase(persisted.phase)
                 rollout.record.updatedAt = now
                 let record = rollout.record
-                try storing { () throws(StoreError) in try store.updateRollout(record) }
+                let changed = rollout.changedHostStates(persisted)
+                try storing { () throws(StoreError) in try store.updateRollout(record, hostStates: changed) }
+                rollout.persistedHosts = persisted.hosts
                 rollout.machine = machine
                 state.active[id] = rollout
             case .swap(let host, let version, let commandID):
@@ -210,7 +248,9 @@ public final class RolloutCoordinator: Sendable {
         if version == RolloutCommandFactory.noVersion, state.failedHosts[rollout.id]?.contains(host) == true {
             // Back to "nothing" where the first version never came up: the agent already removed
             // it, so the revert is done without a command.
-            state.log(rollout.id, at: now, host: host, "\(host): nothing to stop, the failed first version was removed by the agent")
+            state.log(
+                rollout.id, at: now, host: host,
+                "\(host): nothing to stop, the failed first version was removed by the agent")
             state.followUps.append((rollout.id, .host(host, .instanceHealthy(commandID: commandID))))
             return
         }
@@ -221,7 +261,8 @@ public final class RolloutCoordinator: Sendable {
             // A rollback-kind rollout moves hosts forward with revert semantics.
             let revert = target.status == .reverting || rollout.record.kind == .rollback
             command = try RolloutCommandFactory.swap(
-                id: commandID, attempt: attempt, rolloutID: rollout.id, service: rollout.record.service, version: version,
+                id: commandID, attempt: attempt, rolloutID: rollout.id, service: rollout.record.service,
+                version: version,
                 spec: spec, revert: revert, issuedAt: target.dispatchedAt ?? now)
         } catch {
             logger.error("cannot build a command", ["rollout.id": rollout.id, "host.id": host, "error": "\(error)"])
@@ -233,7 +274,9 @@ public final class RolloutCoordinator: Sendable {
             state.sent[commandID] = (host, command)
             state.undelivered.remove(commandID)
         } else if state.undelivered.insert(commandID).inserted {
-            logger.info("no session for the host; the command is sent when it is back", ["rollout.id": rollout.id, "host.id": host, "command.id": commandID])
+            logger.info(
+                "no session for the host; the command is sent when it is back",
+                ["rollout.id": rollout.id, "host.id": host, "command.id": commandID])
         }
     }
 
@@ -258,7 +301,10 @@ public final class RolloutCoordinator: Sendable {
         if version == RolloutCommandFactory.noVersion { return nil }
         if let spec = rollout.specs[version] { return spec }
         let service = rollout.record.service
-        guard let stored = try storing({ () throws(StoreError) in try store.serviceVersion(service: service, version: version) })
+        guard
+            let stored = try storing({ () throws(StoreError) in
+                try store.serviceVersion(service: service, version: version)
+            })
         else {
             throw RolloutCoordinatorError.versionNotFound(service: service, version: version)
         }
@@ -268,7 +314,8 @@ public final class RolloutCoordinator: Sendable {
     }
 
     /// Writes a notification to the event log and the progress log.
-    func record(_ notification: RolloutNotification, rollout: ActiveRollout, state: inout CoordinatorState, now: Int64) {
+    func record(_ notification: RolloutNotification, rollout: ActiveRollout, state: inout CoordinatorState, now: Int64)
+    {
         let plan = rollout.machine.state.plan
         let event = RolloutText.event(notification, plan: plan)
         state.log(rollout.id, at: now, host: event.host, event.message)
@@ -278,7 +325,9 @@ public final class RolloutCoordinator: Sendable {
     }
 
     /// Records the outcome, sets the service's current version and confirms it on the hosts.
-    func finish(_ outcome: RolloutOutcome, rollout: inout ActiveRollout, state: inout CoordinatorState, now: Int64) throws {
+    func finish(
+        _ outcome: RolloutOutcome, rollout: inout ActiveRollout, state: inout CoordinatorState, now: Int64
+    ) throws {
         let machineState = rollout.machine.state
         let current: String? =
             switch outcome {
@@ -297,11 +346,13 @@ public final class RolloutCoordinator: Sendable {
         rollout.record.reportJSON = try report.map(Self.json)
         let record = rollout.record
         try storing { () throws(StoreError) in try store.finishRollout(record, currentVersion: settled) }
-        let message = "rollout \(RolloutText.phase(machineState.phase)): \(RolloutText.outcome(outcome, plan: machineState.plan))"
+        let message =
+            "rollout \(RolloutText.phase(machineState.phase)): \(RolloutText.outcome(outcome, plan: machineState.plan))"
         state.log(rollout.id, at: now, host: nil, message)
         let failed: Bool = if case .failed = outcome { true } else { false }
         appendEvent(
-            kind: "rollout.finished", severity: failed ? .error : .info, host: nil, message: message, rollout: record, now: now)
+            kind: "rollout.finished", severity: failed ? .error : .info, host: nil, message: message, rollout: record,
+            now: now)
         logger.notice(message, ["rollout.id": rollout.id, "service": record.service])
         state.forget(rollout.id)
         guard let settled else { return }
@@ -309,7 +360,9 @@ public final class RolloutCoordinator: Sendable {
             do {
                 let command = try RolloutCommandFactory.confirm(
                     id: "\(rollout.id)/\(host.name)/confirm", service: record.service, version: settled, now: now)
-                if !dispatcher.send(command, to: host.name) { state.pendingConfirms[host.name, default: []].append(command) }
+                if !dispatcher.send(command, to: host.name) {
+                    state.pendingConfirms[host.name, default: []].append(command)
+                }
             } catch {
                 logger.error("cannot build a confirm command", ["rollout.id": rollout.id, "error": "\(error)"])
             }
@@ -317,7 +370,9 @@ public final class RolloutCoordinator: Sendable {
     }
 
     /// Appends a `rollout.*` event; a failure is logged, not thrown (the rollout goes on).
-    func appendEvent(kind: String, severity: EventSeverity, host: String?, message: String, rollout: RolloutRecord, now: Int64) {
+    func appendEvent(
+        kind: String, severity: EventSeverity, host: String?, message: String, rollout: RolloutRecord, now: Int64
+    ) {
         var details = ["rollout.id": rollout.id, "service": rollout.service]
         if let host { details["host"] = host }
         do {
