@@ -11,7 +11,8 @@ extension RollingRolloutStateMachine {
                 host: signal.host, signal: signal.signal, observed: signal.observed, threshold: signal.threshold,
                 action: "none: update.auto_revert is off; the rollout stopped and hosts were left as they are",
                 targetVersion: state.plan.fromVersion, startedAt: now, finishedAt: now)
-            let outcome = RolloutOutcome.failed(RolloutFailure(reason: .autoRevertDisabled, hosts: hosts, report: report))
+            let outcome = RolloutOutcome.failed(
+                RolloutFailure(reason: .autoRevertDisabled, hosts: hosts, report: report))
             state.phase = .finished(outcome)
             effects.append(.finished(outcome))
             return
@@ -28,7 +29,7 @@ extension RollingRolloutStateMachine {
         var commands: [RolloutAction] = []
         for position in positions {
             let id = issueCommand(at: position, status: .reverting, version: target, now: now)
-            state.hosts[position].revertAttempts = 1
+            update(position) { $0.revertAttempts = 1 }
             // A lost host gets its command when it is back (or the deadline names it as stuck).
             if !state.hosts[position].lost {
                 commands.append(.revert(host: state.hosts[position].name, to: target, commandID: id))
@@ -38,7 +39,8 @@ extension RollingRolloutStateMachine {
         let skipped = state.hosts.filter { !$0.touched }.map(\.name)
         let report = RollbackReport(
             host: signal.host, signal: signal.signal, observed: signal.observed, threshold: signal.threshold,
-            action: Self.rollbackAction(reverted: reverted, stuck: [], skipped: skipped, target: target, finished: false),
+            action: Self.rollbackAction(
+                reverted: reverted, stuck: [], skipped: skipped, target: target, finished: false),
             targetVersion: target, revertedHosts: reverted, skippedHosts: skipped, startedAt: now)
         state.rollback = report
         state.phase = .rollingBack
@@ -61,11 +63,11 @@ extension RollingRolloutStateMachine {
         let reverting = host.status == .reverting
         switch event {
         case .swapStarted(let id) where id == host.commandID && reverting && host.acknowledgedAt == nil:
-            state.hosts[position].acknowledgedAt = now
+            update(position) { $0.acknowledgedAt = now }
         case .instanceHealthy(let id) where id == host.commandID && reverting:
             // No min_healthy_time here: a rollback skips every wait.
-            state.hosts[position].status = .reverted
-            state.hosts[position].healthySince = now
+            setStatus(position, .reverted)
+            update(position) { $0.healthySince = now }
             effects.append(.notify(.hostReverted(host.name)))
         case .instanceUnhealthy(let id, let observed, _) where id == host.commandID && reverting:
             retryRevert(at: position, reason: observed, now: now, effects: &effects)
@@ -95,13 +97,13 @@ extension RollingRolloutStateMachine {
         let willRetry = host.revertAttempts < Self.maxRevertAttempts && now + delay < deadline
         effects.append(.notify(.revertFailed(host: host.name, reason: reason, willRetry: willRetry)))
         guard willRetry else {
-            state.hosts[position].status = .stuck
-            state.hosts[position].retryAt = nil
+            setStatus(position, .stuck)
+            update(position) { $0.retryAt = nil }
             return
         }
         _ = issueCommand(at: position, status: .reverting, version: host.version, now: now)
-        state.hosts[position].revertAttempts += 1
-        state.hosts[position].retryAt = now + delay
+        update(position) { $0.revertAttempts += 1 }
+        update(position) { $0.retryAt = now + delay }
     }
 
     /// The wait before revert attempt `attempt + 1`, in milliseconds.
@@ -111,13 +113,12 @@ extension RollingRolloutStateMachine {
 
     /// Sends the reverts whose backoff is over (hosts that are connected).
     mutating func sendDueRetries(now: Int64, effects: inout [RolloutAction]) {
-        for position in state.hosts.indices {
+        for position in tally.hosts(in: .reverting).sorted() {
+            guard let due = state.hosts[position].retryAt, due <= now, !state.hosts[position].lost else { continue }
             let host = state.hosts[position]
-            guard host.status == .reverting, let due = host.retryAt, due <= now, !host.lost, let id = host.commandID else {
-                continue
-            }
-            state.hosts[position].retryAt = nil
-            state.hosts[position].dispatchedAt = now
+            guard let id = host.commandID else { continue }
+            update(position) { $0.retryAt = nil }
+            update(position) { $0.dispatchedAt = now }
             effects.append(.revert(host: host.name, to: host.version, commandID: id))
         }
     }
@@ -126,23 +127,24 @@ extension RollingRolloutStateMachine {
     mutating func advanceRollback(now: Int64, effects: inout [RolloutAction]) {
         guard case .rollingBack = state.phase, var report = state.rollback else { return }
         sendDueRetries(now: now, effects: &effects)
-        let pending = state.hosts.filter { $0.status == .reverting }.map(\.name)
-        let stuck = state.hosts.filter { $0.status == .stuck }.map(\.name)
         let deadline = report.startedAt + state.plan.rollbackDeadline
         let outcome: RolloutOutcome
-        if pending.isEmpty {
+        if tally.count(.reverting) == 0 {
+            let stuck = tally.hosts(in: .stuck).sorted().map { state.hosts[$0].name }
             report.finishedAt = now
             report.action = Self.rollbackAction(
                 reverted: report.revertedHosts, stuck: stuck, skipped: report.skippedHosts,
                 target: report.targetVersion, finished: true)
-            outcome = stuck.isEmpty
+            outcome =
+                stuck.isEmpty
                 ? .rolledBack(report) : .failed(RolloutFailure(reason: .revertFailed, hosts: stuck, report: report))
         } else if now >= deadline {
             let notBack = state.hosts.filter { $0.status == .reverting || $0.status == .stuck }.map(\.name)
             report.finishedAt = deadline
-            report.action = Self.rollbackAction(
-                reverted: report.revertedHosts, stuck: notBack, skipped: report.skippedHosts,
-                target: report.targetVersion, finished: true)
+            report.action =
+                Self.rollbackAction(
+                    reverted: report.revertedHosts, stuck: notBack, skipped: report.skippedHosts,
+                    target: report.targetVersion, finished: true)
                 + "; the \(SpecDuration(milliseconds: state.plan.rollbackDeadline)) rollback deadline passed"
             outcome = .failed(RolloutFailure(reason: .rollbackDeadlineExceeded, hosts: notBack, report: report))
         } else {
@@ -165,7 +167,8 @@ extension RollingRolloutStateMachine {
         } else if stuck.isEmpty {
             text = "reverted \(hosts) to \(target) in parallel"
         } else {
-            text = "reverted \(count - stuck.count) of \(hosts) to \(target) in parallel; not back: \(stuck.joined(separator: ", "))"
+            text =
+                "reverted \(count - stuck.count) of \(hosts) to \(target) in parallel; not back: \(stuck.joined(separator: ", "))"
         }
         if !skipped.isEmpty {
             text += "; skipped \(skipped.count) untouched host\(skipped.count == 1 ? "" : "s")"

@@ -12,7 +12,8 @@ extension RollingRolloutStateMachine {
         var due: [Int64] = []
         switch state.phase {
         case .running, .paused:
-            for host in state.hosts {
+            for position in tally.inFlight {
+                let host = state.hosts[position]
                 guard let sent = host.dispatchedAt else { continue }
                 switch host.status {
                 case .stabilizing:
@@ -28,7 +29,7 @@ extension RollingRolloutStateMachine {
         case .rollingBack:
             if let rollback = state.rollback { due.append(rollback.startedAt + plan.rollbackDeadline) }
             // A failed revert's retry goes out when its backoff is over.
-            due += state.hosts.compactMap { $0.status == .reverting ? $0.retryAt : nil }
+            due += tally.hosts(in: .reverting).compactMap { state.hosts[$0].retryAt }
         case .notStarted, .finished:
             break
         }

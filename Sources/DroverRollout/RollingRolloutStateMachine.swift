@@ -21,6 +21,12 @@ public struct RollingRolloutStateMachine: Sendable {
     public internal(set) var state: RolloutState
     /// Host name → position in `state.hosts`; derived, so not persisted.
     let index: [String: Int]
+    /// Hosts by status; derived, so not persisted.
+    private(set) var tally: HostTally
+    /// Positions of hosts changed since ``takeChangedHosts()`` (for a store that writes only those).
+    private var changedHosts: Set<Int> = []
+    /// Whether a host changed during the current ``handle(_:now:)``.
+    private var hostsChanged = false
 
     /// A new rollout for `plan`, waiting for ``RolloutInput/start``.
     public init(plan: RolloutPlan) {
@@ -32,12 +38,27 @@ public struct RollingRolloutStateMachine: Sendable {
     public init(restoring state: RolloutState) {
         self.state = state
         self.index = Dictionary(state.hosts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.tally = HostTally(state.hosts)
+        tally.skipStarted(state.hosts)
+    }
+
+    /// The positions (in `state.hosts`) of the hosts changed since the last call: what a
+    /// persisted ``RolloutAction/persist(_:)`` changed host by host.
+    public mutating func takeChangedHosts() -> [Int] {
+        defer { changedHosts.removeAll(keepingCapacity: true) }
+        return changedHosts.sorted()
     }
 
     /// Feeds one input at wall-clock `now` (milliseconds); returns what to do, `persist` first
     /// when anything changed. Duplicate and stale inputs change nothing and return no actions.
     public mutating func handle(_ input: RolloutInput, now: Int64) -> [RolloutAction] {
-        let before = state
+        // Changes are tracked rather than found by comparing a copy of the whole state: hosts
+        // change only through `update`/`setStatus`, the rest is compared field by field.
+        let phase = state.phase
+        let startedAt = state.startedAt
+        let lastProgressAt = state.lastProgressAt
+        let rollback = state.rollback
+        hostsChanged = false
         var effects: [RolloutAction] = []
         switch input {
         case .start:
@@ -55,7 +76,26 @@ public struct RollingRolloutStateMachine: Sendable {
         case .pause, .resume, .abort, .rollback:
             command(input, now: now, effects: &effects)
         }
-        return state == before ? effects : [.persist(state)] + effects
+        let changed =
+            hostsChanged || state.phase != phase || state.startedAt != startedAt
+            || state.lastProgressAt != lastProgressAt || state.rollback != rollback
+        return changed ? [.persist(state)] + effects : effects
+    }
+
+    /// Changes one host in place and records that it changed.
+    mutating func update(_ position: Int, _ change: (inout RolloutHost) -> Void) {
+        change(&state.hosts[position])
+        changedHosts.insert(position)
+        hostsChanged = true
+    }
+
+    /// Moves one host to `status`, keeping the tally.
+    mutating func setStatus(_ position: Int, _ status: RolloutHost.Status) {
+        let old = state.hosts[position].status
+        guard old != status else { return }
+        update(position) { $0.status = status }
+        tally.move(position, from: old, to: status)
+        if old == .pending { tally.skipStarted(state.hosts) }
     }
 
     /// Convenience for ``handle(_:now:)`` with ``RolloutInput/start``.
@@ -127,7 +167,8 @@ public struct RollingRolloutStateMachine: Sendable {
                 threshold: "none (manual)")
             beginRollback(signal, to: target, now: now, effects: &effects)
         case (_, .rollingBack):
-            reject(Self.name(of: input), "a rollback is in progress; it is bounded by its deadline and cannot be stopped")
+            reject(
+                Self.name(of: input), "a rollback is in progress; it is bounded by its deadline and cannot be stopped")
         case (_, .finished):
             reject(Self.name(of: input), "the rollout has finished")
         case (_, .notStarted), (_, .running), (_, .paused):
@@ -169,11 +210,11 @@ public struct RollingRolloutStateMachine: Sendable {
         let name = state.hosts[position].name
         switch event {
         case .hostLost where !state.hosts[position].lost:
-            state.hosts[position].lost = true
+            update(position) { $0.lost = true }
             effects.append(.notify(.hostLost(name)))
             return true
         case .hostBack where state.hosts[position].lost:
-            state.hosts[position].lost = false
+            update(position) { $0.lost = false }
             effects.append(.notify(.hostBack(name)))
             return true
         default:
@@ -188,14 +229,16 @@ public struct RollingRolloutStateMachine: Sendable {
         let inFlight = host.status == .swapping || host.status == .stabilizing
         switch event {
         case .swapStarted(let id) where id == host.commandID && host.status == .swapping && host.acknowledgedAt == nil:
-            state.hosts[position].acknowledgedAt = now
+            update(position) { $0.acknowledgedAt = now }
         case .instanceHealthy(let id) where id == host.commandID && host.status == .swapping:
-            state.hosts[position].status = .stabilizing
-            state.hosts[position].healthySince = now
+            setStatus(position, .stabilizing)
+            update(position) { $0.healthySince = now }
         case .instanceUnhealthy(let id, let observed, let threshold)
         where id == host.commandID && (inFlight || host.status == .updated):
             // An updated host failing while the rollout goes on also condemns the new version.
-            fail(FailureSignal(host: host.name, signal: .unhealthy, observed: observed, threshold: threshold), now: now, effects: &effects)
+            fail(
+                FailureSignal(host: host.name, signal: .unhealthy, observed: observed, threshold: threshold), now: now,
+                effects: &effects)
             return
         case .swapFailed(let id, let reason) where id == host.commandID && inFlight:
             let signal = FailureSignal(
@@ -237,9 +280,8 @@ public struct RollingRolloutStateMachine: Sendable {
         let plan = state.plan
         let running = state.phase == .running
         // 1. Hosts whose min_healthy_time ended in time, in the order they ended.
-        let due = state.hosts.indices.compactMap { position -> (Int64, Int)? in
-            let host = state.hosts[position]
-            guard host.status == .stabilizing, let since = host.healthySince, let sent = host.dispatchedAt else {
+        let due = tally.hosts(in: .stabilizing).compactMap { position -> (Int64, Int)? in
+            guard let since = state.hosts[position].healthySince, let sent = state.hosts[position].dispatchedAt else {
                 return nil
             }
             let doneAt = since + plan.minHealthyTime
@@ -248,26 +290,30 @@ public struct RollingRolloutStateMachine: Sendable {
         for (doneAt, position) in due {
             // A host finishing after the progress deadline passed does not rescue the rollout.
             if running && doneAt > state.lastProgressAt + plan.progressDeadline { break }
-            state.hosts[position].status = .updated
+            setStatus(position, .updated)
             state.lastProgressAt = max(state.lastProgressAt, doneAt)
             effects.append(.notify(.hostUpdated(state.hosts[position].name)))
         }
         // 2. Deadlines: the earliest one that passed wins (a host's deadline on a tie).
         var earliest: (at: Int64, signal: FailureSignal)?
-        for host in state.hosts where host.status == .swapping || host.status == .stabilizing {
-            guard let sent = host.dispatchedAt, sent + plan.healthyDeadline <= now else { continue }
+        for position in tally.inFlight.sorted() {
+            guard let sent = state.hosts[position].dispatchedAt, sent + plan.healthyDeadline <= now else { continue }
             let deadline = sent + plan.healthyDeadline
             if earliest.map({ deadline < $0.at }) ?? true {
+                let host = state.hosts[position]
                 let seen = host.healthySince.map { "healthy for only \(SpecDuration(milliseconds: now - $0))" }
                 let signal = FailureSignal(
                     host: host.name, signal: .healthyDeadline,
-                    observed: "\(seen ?? "never healthy") \(SpecDuration(milliseconds: now - sent)) after the swap command",
-                    threshold: "update.healthy_deadline \(SpecDuration(milliseconds: plan.healthyDeadline)) with update.min_healthy_time \(SpecDuration(milliseconds: plan.minHealthyTime))")
+                    observed:
+                        "\(seen ?? "never healthy") \(SpecDuration(milliseconds: now - sent)) after the swap command",
+                    threshold:
+                        "update.healthy_deadline \(SpecDuration(milliseconds: plan.healthyDeadline)) with update.min_healthy_time \(SpecDuration(milliseconds: plan.minHealthyTime))"
+                )
                 earliest = (deadline, signal)
             }
         }
         // Lost hosts still count: a rollout waits for them until progress_deadline.
-        let remaining = state.hosts.contains { $0.status != .updated }
+        let remaining = tally.count(.updated) < state.hosts.count
         let progressDue = state.lastProgressAt + plan.progressDeadline
         if running, remaining, progressDue <= now, earliest.map({ progressDue < $0.at }) ?? true {
             let signal = FailureSignal(
@@ -288,8 +334,8 @@ public struct RollingRolloutStateMachine: Sendable {
         }
         // 4. Fill the free slots in plan order.
         guard running else { return }
-        var free = plan.maxParallel - state.inFlightCount
-        for position in state.hosts.indices where free > 0 {
+        var free = plan.maxParallel - tally.inFlight.count
+        for position in tally.firstMaybePending..<state.hosts.count where free > 0 {
             guard state.hosts[position].status == .pending, !state.hosts[position].lost else { continue }
             let id = issueCommand(at: position, status: .swapping, version: plan.toVersion, now: now)
             effects.append(.swap(host: state.hosts[position].name, to: plan.toVersion, commandID: id))
@@ -299,15 +345,17 @@ public struct RollingRolloutStateMachine: Sendable {
 
     /// Gives a host its next command; returns the command's id.
     mutating func issueCommand(at position: Int, status: RolloutHost.Status, version: String, now: Int64) -> String {
-        state.hosts[position].attempt += 1
-        let id = state.plan.commandID(host: state.hosts[position].name, attempt: state.hosts[position].attempt)
-        state.hosts[position].commandID = id
-        state.hosts[position].status = status
-        state.hosts[position].version = version
-        state.hosts[position].dispatchedAt = now
-        state.hosts[position].acknowledgedAt = nil
-        state.hosts[position].healthySince = nil
-        state.hosts[position].touched = true
+        let id = state.plan.commandID(host: state.hosts[position].name, attempt: state.hosts[position].attempt + 1)
+        setStatus(position, status)
+        update(position) { host in
+            host.attempt += 1
+            host.commandID = id
+            host.version = version
+            host.dispatchedAt = now
+            host.acknowledgedAt = nil
+            host.healthySince = nil
+            host.touched = true
+        }
         return id
     }
 }

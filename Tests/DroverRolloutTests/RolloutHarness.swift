@@ -17,8 +17,9 @@ func plan(
 }
 
 /// Drives one state machine with a mock clock and checks the contract on every call:
-/// `persist` comes first exactly when the state changed and carries the new state, and no more
-/// than `maxParallel` hosts are ever in flight.
+/// `persist` comes first exactly when the state changed and carries the new state, the hosts it
+/// reports changed are exactly those that differ, and no more than `maxParallel` hosts are ever
+/// in flight.
 struct RolloutHarness {
     var machine: RollingRolloutStateMachine
     var now: Int64 = t0
@@ -43,6 +44,10 @@ struct RolloutHarness {
         let before = machine.state
         let actions = machine.handle(input, now: now)
         Self.checkContract(before: before, after: machine.state, actions: actions)
+        // The hosts the machine says it changed (what the store rewrites) are exactly those that differ.
+        let changed = machine.takeChangedHosts()
+        let differing = machine.state.hosts.indices.filter { machine.state.hosts[$0] != before.hosts[$0] }
+        #expect(changed == differing, "changed hosts \(changed) != differing \(differing) after \(input)")
         peakInFlight = max(peakInFlight, machine.state.inFlightCount)
         #expect(machine.state.inFlightCount <= machine.state.plan.maxParallel)
         // Persisted snapshots are checked above and left out: 1000-host states would pile up.

@@ -11,20 +11,20 @@ struct ActiveRollout: Sendable {
     var specs: [String: ServiceSpec] = [:]
     /// The plan's JSON text, encoded once (it never changes; see `RolloutState.jsonText(planJSON:)`).
     var planJSON: String?
-    /// The hosts as last written to the store, to write only the ones a transition changed;
-    /// `nil` when the store holds none yet (a state restored from a single JSON document).
-    var persistedHosts: [RolloutHost]?
+    /// Whether the store has a row for every host; `false` for a state restored from a single
+    /// JSON document (written before host rows existed): the next transition writes them all.
+    var rowsWritten: Bool
     /// Host name → position in `machine.state.hosts` (plan order never changes).
     let hostIndex: [String: Int]
 
     init(
         machine: RollingRolloutStateMachine, record: RolloutRecord, specs: [String: ServiceSpec] = [:],
-        persistedHosts: [RolloutHost]?
+        rowsWritten: Bool
     ) {
         self.machine = machine
         self.record = record
         self.specs = specs
-        self.persistedHosts = persistedHosts
+        self.rowsWritten = rowsWritten
         var index: [String: Int] = [:]
         for (position, host) in machine.state.hosts.enumerated() { index[host.name] = position }
         hostIndex = index
@@ -38,17 +38,12 @@ struct ActiveRollout: Sendable {
         return machine.state.hosts[position]
     }
 
-    /// The rows `state` changes: the hosts that differ from what was last written (all of
-    /// them the first time).
-    func changedHostStates(_ state: RolloutState) -> [RolloutHostState] {
-        guard let persistedHosts, persistedHosts.count == state.hosts.count else {
-            return state.hosts.map { RolloutHostState(host: $0.name, stateJSON: $0.jsonText()) }
-        }
-        var changed: [RolloutHostState] = []
-        for (position, host) in state.hosts.enumerated() where host != persistedHosts[position] {
-            changed.append(RolloutHostState(host: host.name, stateJSON: host.jsonText()))
-        }
-        return changed
+    /// The rows a persisted `state` changes: the hosts the machine changed since the last
+    /// write (every host while ``rowsWritten`` is `false`).
+    mutating func changedHostStates(_ state: RolloutState) -> [RolloutHostState] {
+        let positions = machine.takeChangedHosts()
+        guard rowsWritten else { return state.hosts.map { RolloutHostState(host: $0.name, stateJSON: $0.jsonText()) } }
+        return positions.map { RolloutHostState(host: state.hosts[$0].name, stateJSON: state.hosts[$0].jsonText()) }
     }
 
     /// Whether `commandID` was issued by this rollout (current or stale).

@@ -46,7 +46,8 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
             let reason = ack.reason.isEmpty ? "the agent rejected the command" : "rejected by the agent: \(ack.reason)"
             hostEvent(hostID: hostID, commandID: ack.commandID, .swapFailed(commandID: ack.commandID, reason: reason))
         case .unspecified, .UNRECOGNIZED:
-            logger.warning("command answer with an unknown status ignored", ["host.id": hostID, "command.id": ack.commandID])
+            logger.warning(
+                "command answer with an unknown status ignored", ["host.id": hostID, "command.id": ack.commandID])
         }
     }
 
@@ -69,9 +70,15 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
         case .failed:
             event = .swapFailed(commandID: id, reason: result.message.isEmpty ? "the swap failed" : result.message)
         case .timedOut:
-            event = .swapFailed(commandID: id, reason: "the command's deadline passed on the agent" + (result.message.isEmpty ? "" : ": \(result.message)"))
+            event = .swapFailed(
+                commandID: id,
+                reason: "the command's deadline passed on the agent"
+                    + (result.message.isEmpty ? "" : ": \(result.message)"))
         case .cancelled:
-            event = .swapFailed(commandID: id, reason: "the command was cancelled on the agent" + (result.message.isEmpty ? "" : ": \(result.message)"))
+            event = .swapFailed(
+                commandID: id,
+                reason: "the command was cancelled on the agent" + (result.message.isEmpty ? "" : ": \(result.message)")
+            )
         case .unspecified, .UNRECOGNIZED:
             logger.warning("command result with an unknown outcome ignored", ["host.id": hostID, "command.id": id])
             return
@@ -86,9 +93,11 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
                 rollout.host(hostID)?.commandID == commandID
             else { return }
             state.undelivered.insert(commandID)
-            logger.info("command not delivered; re-sending on the next tick", [
-                "rollout.id": rollout.id, "host.id": hostID, "command.id": commandID, "reason": reason,
-            ])
+            logger.info(
+                "command not delivered; re-sending on the next tick",
+                [
+                    "rollout.id": rollout.id, "host.id": hostID, "command.id": commandID, "reason": reason,
+                ])
         }
     }
 
@@ -169,25 +178,31 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
                     }
                 }
             }
-            guard let rollout = state.active.values.first(where: { $0.issued(commandID, to: hostID) }) else {
-                logger.debug("answer for a command no running rollout issued; ignored", ["host.id": hostID, "command.id": commandID])
+            // Only the id and the host are kept: a copy of the rollout held across `apply` would
+            // make the machine copy every host when it changes one.
+            guard let rolloutID = state.active.first(where: { $0.value.issued(commandID, to: hostID) })?.key else {
+                logger.debug(
+                    "answer for a command no running rollout issued; ignored",
+                    ["host.id": hostID, "command.id": commandID])
                 return
             }
             if isResult {
                 guard state.resultsApplied.insert(commandID).inserted else { return }
             }
-            if let host = rollout.host(hostID), host.commandID == commandID, host.status == .swapping || host.status == .stabilizing {
+            if let host = state.active[rolloutID]?.host(hostID), host.commandID == commandID,
+                host.status == .swapping || host.status == .stabilizing
+            {
                 switch event {
-                case .instanceUnhealthy, .swapFailed: state.failedHosts[rollout.id, default: []].insert(hostID)
-                case .instanceHealthy: state.failedHosts[rollout.id]?.remove(hostID)
+                case .instanceUnhealthy, .swapFailed: state.failedHosts[rolloutID, default: []].insert(hostID)
+                case .instanceHealthy: state.failedHosts[rolloutID]?.remove(hostID)
                 case .swapStarted, .hostLost, .hostBack: break
                 }
             }
             do {
-                try apply(.host(hostID, event), to: rollout.id, state: &state, now: now)
+                try apply(.host(hostID, event), to: rolloutID, state: &state, now: now)
             } catch {
                 if isResult { state.resultsApplied.remove(commandID) }
-                logger.error("rollout input failed", ["rollout.id": rollout.id, "host.id": hostID, "error": "\(error)"])
+                logger.error("rollout input failed", ["rollout.id": rolloutID, "host.id": hostID, "error": "\(error)"])
             }
         }
     }

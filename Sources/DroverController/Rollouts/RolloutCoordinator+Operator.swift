@@ -139,7 +139,7 @@ extension RolloutCoordinator {
             throw RolloutCoordinatorError.store(error)
         }
         state.active[plan.rolloutID] = ActiveRollout(
-            machine: machine, record: record, specs: specs, persistedHosts: machine.state.hosts)
+            machine: machine, record: record, specs: specs, rowsWritten: true)
         let hosts = plan.hosts.joined(separator: ", ")
         let message =
             "\(kind.rawValue) of \(plan.service) \(plan.fromVersion) → \(plan.toVersion) created for \(plan.hosts.count) host\(plan.hosts.count == 1 ? "" : "s"): \(hosts)"

@@ -108,8 +108,7 @@ public final class RolloutCoordinator: Sendable {
                     continue
                 }
                 let machine = RollingRolloutStateMachine(restoring: restored)
-                state.active[record.id] = ActiveRollout(
-                    machine: machine, record: record, persistedHosts: fromRows ? restored.hosts : nil)
+                state.active[record.id] = ActiveRollout(machine: machine, record: record, rowsWritten: fromRows)
                 state.log(
                     record.id, at: now, host: nil,
                     "controller restarted; resuming (\(RolloutText.phase(restored.phase)))")
@@ -200,42 +199,61 @@ public final class RolloutCoordinator: Sendable {
     private func applyOne(
         _ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64
     ) throws -> [RolloutAction] {
-        guard var rollout = state.active[id] else { return [] }
-        var machine = rollout.machine
-        let actions = machine.handle(input, now: now)
-        guard !actions.isEmpty else { return [] }
+        // Taken out of the map so the machine's state is uniquely referenced: it changes in
+        // place instead of being copied (with every host) on each input.
+        guard var rollout = state.active.removeValue(forKey: id) else { return [] }
+        let actions = rollout.machine.handle(input, now: now)
+        guard !actions.isEmpty else {
+            state.active[id] = rollout
+            return []
+        }
         for action in actions {
             switch action {
             case .persist(let persisted):
                 // The hosts live in rows of their own: a transition writes the rollout's small
                 // header and only the hosts it changed, not the whole fleet's state.
-                if rollout.planJSON == nil { rollout.planJSON = try persisted.planJSONText() }
-                rollout.record.stateJSON = try persisted.jsonText(planJSON: rollout.planJSON, includeHosts: false)
-                rollout.record.phase = RolloutText.phase(persisted.phase)
-                rollout.record.updatedAt = now
-                let record = rollout.record
-                let changed = rollout.changedHostStates(persisted)
-                try storing { () throws(StoreError) in try store.updateRollout(record, hostStates: changed) }
-                rollout.persistedHosts = persisted.hosts
-                rollout.machine = machine
-                state.active[id] = rollout
+                do {
+                    if rollout.planJSON == nil { rollout.planJSON = try persisted.planJSONText() }
+                    rollout.record.stateJSON = try persisted.jsonText(planJSON: rollout.planJSON, includeHosts: false)
+                    rollout.record.phase = RolloutText.phase(persisted.phase)
+                    rollout.record.updatedAt = now
+                    let record = rollout.record
+                    let changed = rollout.changedHostStates(persisted)
+                    try storing { () throws(StoreError) in try store.updateRollout(record, hostStates: changed) }
+                } catch {
+                    // Nothing is carried out, and the machine goes back to what the store holds.
+                    state.active[id] = reloaded(id, specs: rollout.specs)
+                    throw error
+                }
+                rollout.rowsWritten = true
             case .swap(let host, let version, let commandID):
-                rollout.machine = machine
                 send(commandID, host: host, version: version, rollout: &rollout, state: &state, now: now)
             case .revert(let host, let version, let commandID):
-                rollout.machine = machine
                 send(commandID, host: host, version: version, rollout: &rollout, state: &state, now: now)
             case .notify(let notification):
                 record(notification, rollout: rollout, state: &state, now: now)
             case .finished(let outcome):
-                rollout.machine = machine
                 try finish(outcome, rollout: &rollout, state: &state, now: now)
                 return actions
             }
         }
-        rollout.machine = machine
         state.active[id] = rollout
         return actions
+    }
+
+    /// The rollout as the store holds it, after a write failed; `nil` (logged) when even that
+    /// cannot be read: it is then resumed by the next controller start.
+    private func reloaded(_ id: String, specs: [String: ServiceSpec]) -> ActiveRollout? {
+        do {
+            guard let record = try store.rollout(id: id) else { return nil }
+            let (restored, fromRows) = try storedState(record)
+            return ActiveRollout(
+                machine: RollingRolloutStateMachine(restoring: restored), record: record, specs: specs,
+                rowsWritten: fromRows)
+        } catch {
+            logger.error("cannot reload a rollout after a failed write", ["rollout.id": id, "error": "\(error)"])
+            return nil
+        }
     }
 
     /// Sends (or re-sends) a swap or revert command; one that finds no session is retried on
