@@ -118,7 +118,7 @@ public final class ControllerDaemon: Sendable {
                 // deadline), and at least every second.
                 while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
                     let now = UnixTime.nowMillis()
-                    let wait = min(1_000, max(5, (rollouts.nextDueAt() ?? now + 1_000) - now))
+                    let wait = min(1_000, max(1, (rollouts.nextDueAt() ?? now + 1_000) - now))
                     try await Task.sleep(for: .milliseconds(wait))
                     rollouts.tick()
                 }

@@ -11,9 +11,11 @@ extension RolloutState {
     ///
     /// - Parameters:
     ///   - planJSON: the plan's JSON text from an earlier call (it never changes).
+    ///   - rollbackJSON: `rollback`'s JSON text from an earlier call, if it has not changed since
+    ///     (a 1,000-host report lists every host; it changes only when a rollback starts and ends).
     ///   - includeHosts: `false` writes `"hosts":[]`: the rest of the state, for a store that
     ///     keeps each host apart (``RolloutHost/jsonText()``) and writes only the changed ones.
-    public func jsonText(planJSON: String? = nil, includeHosts: Bool = true) throws -> String {
+    public func jsonText(planJSON: String? = nil, rollbackJSON: String? = nil, includeHosts: Bool = true) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func text(_ value: some Encodable) throws -> String {
@@ -31,14 +33,22 @@ extension RolloutState {
         out += try planJSON ?? text(plan)
         if let rollback {
             out += ",\"rollback\":"
-            out += try text(rollback)
+            out += try rollbackJSON ?? text(rollback)
         }
         if let startedAt { out += ",\"startedAt\":\(startedAt)" }
         out += "}"
         return out
     }
 
-    /// The plan's JSON text, for ``jsonText(planJSON:)``.
+    /// The rollback report's JSON text, for ``jsonText(planJSON:rollbackJSON:includeHosts:)``; `nil` without one.
+    public func rollbackJSONText() throws -> String? {
+        guard let rollback else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(rollback), as: UTF8.self)
+    }
+
+    /// The plan's JSON text, for ``jsonText(planJSON:rollbackJSON:includeHosts:)``.
     public func planJSONText() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -34,11 +34,22 @@ struct RolloutStateJSONTests {
         odd.hosts[0].commandID = nil
         odd.startedAt = nil
         states.append(odd)
+        #expect(states.contains { $0.rollback != nil })
         for state in states {
             let text = try state.jsonText()
             #expect(text == (try reference(state)))
             #expect(try state.jsonText(planJSON: state.planJSONText()) == text)
+            #expect(try state.jsonText(planJSON: state.planJSONText(), rollbackJSON: state.rollbackJSONText()) == text)
             #expect(try JSONDecoder().decode(RolloutState.self, from: Data(text.utf8)) == state)
+            // Without hosts: the same document with an empty host list; each host's own text is JSONEncoder's.
+            var bare = state
+            bare.hosts = []
+            #expect(try state.jsonText(includeHosts: false) == (try reference(bare)))
+            for host in state.hosts {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                #expect(host.jsonText() == String(decoding: try encoder.encode(host), as: UTF8.self))
+            }
         }
     }
 }

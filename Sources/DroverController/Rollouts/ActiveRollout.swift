@@ -11,6 +11,8 @@ struct ActiveRollout: Sendable {
     var specs: [String: ServiceSpec] = [:]
     /// The plan's JSON text, encoded once (it never changes; see `RolloutState.jsonText(planJSON:)`).
     var planJSON: String?
+    /// The rollback report's JSON text, with the report it encodes (reused while unchanged).
+    var rollbackJSON: (report: RollbackReport, text: String)?
     /// Whether the store has a row for every host; `false` for a state restored from a single
     /// JSON document (written before host rows existed): the next transition writes them all.
     var rowsWritten: Bool
@@ -36,6 +38,16 @@ struct ActiveRollout: Sendable {
     func host(_ id: String) -> RolloutHost? {
         guard let position = hostIndex[id] else { return nil }
         return machine.state.hosts[position]
+    }
+
+    /// The state's JSON text without its hosts, reusing the plan's and the report's text.
+    mutating func headerJSON(_ state: RolloutState) throws -> String {
+        if planJSON == nil { planJSON = try state.planJSONText() }
+        if let report = state.rollback, rollbackJSON?.report != report, let text = try state.rollbackJSONText() {
+            rollbackJSON = (report, text)
+        }
+        let reusable = state.rollback != nil && rollbackJSON?.report == state.rollback ? rollbackJSON?.text : nil
+        return try state.jsonText(planJSON: planJSON, rollbackJSON: reusable, includeHosts: false)
     }
 
     /// The rows a persisted `state` changes: the hosts the machine changed since the last

@@ -213,8 +213,7 @@ public final class RolloutCoordinator: Sendable {
                 // The hosts live in rows of their own: a transition writes the rollout's small
                 // header and only the hosts it changed, not the whole fleet's state.
                 do {
-                    if rollout.planJSON == nil { rollout.planJSON = try persisted.planJSONText() }
-                    rollout.record.stateJSON = try persisted.jsonText(planJSON: rollout.planJSON, includeHosts: false)
+                    rollout.record.stateJSON = try rollout.headerJSON(persisted)
                     rollout.record.phase = RolloutText.phase(persisted.phase)
                     rollout.record.updatedAt = now
                     let record = rollout.record
