@@ -4,26 +4,21 @@ extension RolloutState {
     /// The state as JSON text (sorted keys, slashes unescaped), exactly what `JSONEncoder` with
     /// `[.sortedKeys, .withoutEscapingSlashes]` writes, built by hand for the hosts.
     ///
-    /// Why: the coordinator persists the whole state before every action it takes, and with
-    /// `JSONEncoder` a 1,000-host state cost about 10 ms to encode — most of the controller's
-    /// time in a large rollout (`drover-bench rollout`). The hosts are flat records; the rest
-    /// (`phase`, `rollback`, and `plan` unless its text is given) still goes through `JSONEncoder`.
+    /// Why: with `JSONEncoder` a 1,000-host state cost about 10 ms to encode. The coordinator
+    /// writes the whole state when a rollout is created and when it ends (in between it stores
+    /// parts, each host's text from ``RolloutHost/jsonText()``). The hosts are flat records; the
+    /// rest (`phase`, `rollback`, and `plan` unless its text is given) goes through `JSONEncoder`.
     ///
-    /// - Parameters:
-    ///   - planJSON: the plan's JSON text from an earlier call (it never changes).
-    ///   - rollbackJSON: `rollback`'s JSON text from an earlier call, if it has not changed since
-    ///     (a 1,000-host report lists every host; it changes only when a rollback starts and ends).
-    ///   - includeHosts: `false` writes `"hosts":[]`: the rest of the state, for a store that
-    ///     keeps each host apart (``RolloutHost/jsonText()``) and writes only the changed ones.
-    public func jsonText(planJSON: String? = nil, rollbackJSON: String? = nil, includeHosts: Bool = true) throws -> String {
+    /// - Parameter planJSON: the plan's JSON text from an earlier call (it never changes).
+    public func jsonText(planJSON: String? = nil) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func text(_ value: some Encodable) throws -> String {
             String(decoding: try encoder.encode(value), as: UTF8.self)
         }
         var out = "{\"hosts\":["
-        out.reserveCapacity((includeHosts ? hosts.count * 200 : 0) + 512)
-        for (index, host) in hosts.enumerated() where includeHosts {
+        out.reserveCapacity(hosts.count * 200 + 512)
+        for (index, host) in hosts.enumerated() {
             if index > 0 { out += "," }
             host.appendJSON(to: &out)
         }
@@ -33,22 +28,14 @@ extension RolloutState {
         out += try planJSON ?? text(plan)
         if let rollback {
             out += ",\"rollback\":"
-            out += try rollbackJSON ?? text(rollback)
+            out += try text(rollback)
         }
         if let startedAt { out += ",\"startedAt\":\(startedAt)" }
         out += "}"
         return out
     }
 
-    /// The rollback report's JSON text, for ``jsonText(planJSON:rollbackJSON:includeHosts:)``; `nil` without one.
-    public func rollbackJSONText() throws -> String? {
-        guard let rollback else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(rollback), as: UTF8.self)
-    }
-
-    /// The plan's JSON text, for ``jsonText(planJSON:rollbackJSON:includeHosts:)``.
+    /// The plan's JSON text, for ``jsonText(planJSON:)``.
     public func planJSONText() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

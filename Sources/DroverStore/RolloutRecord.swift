@@ -19,9 +19,9 @@ public struct RolloutRecord: Sendable, Equatable, Codable {
     public var toVersion: String
     /// Deploy or rollback.
     public var kind: RolloutKind
-    /// The persisted rollout state (JSON). While the rollout runs its hosts are kept apart, one
-    /// ``RolloutHostState`` each (see ``StateStore/updateRollout(_:hostStates:)``), and this
-    /// holds the rest; a finished rollout's holds everything.
+    /// The persisted rollout state (JSON). While the rollout runs, the current state is kept
+    /// in parts (``RolloutPart``, see ``StateStore/writeRolloutParts(_:rolloutID:)``) and this
+    /// is the state it was created with; once it finished, this is the final state, whole.
     public var stateJSON: String
     /// The phase in words, e.g. `running`, `rolling-back`, `finished`.
     public var phase: String
@@ -63,17 +63,17 @@ public struct RolloutRecord: Sendable, Equatable, Codable {
     public var isFinished: Bool { finishedAt != nil }
 }
 
-/// One target host's part of an unfinished rollout's state (JSON), stored in its own row so a
-/// transition writes only the hosts it changed.
-public struct RolloutHostState: Sendable, Equatable, Codable {
-    /// The host's id.
-    public var host: String
-    /// The host's state (JSON; the store does not interpret it).
+/// One named part of an unfinished rollout's state (JSON), stored in its own row so a
+/// transition writes only the parts it changed (e.g. one host's, not the whole fleet's).
+public struct RolloutPart: Sendable, Equatable, Codable {
+    /// The part's name, unique within the rollout (the controller chooses the names).
+    public var name: String
+    /// The part's state (JSON; the store does not interpret it).
     public var stateJSON: String
 
-    /// Creates a host state.
-    public init(host: String, stateJSON: String) {
-        self.host = host
+    /// Creates a part.
+    public init(name: String, stateJSON: String) {
+        self.name = name
         self.stateJSON = stateJSON
     }
 }

@@ -73,8 +73,8 @@ extension SQLiteStateStore {
 
     // MARK: Rollouts
 
-    /// Stores a new rollout and its host states; at most one rollout per service may be unfinished.
-    public func insertRollout(_ rollout: RolloutRecord, hostStates: [RolloutHostState]) throws(StoreError) {
+    /// Stores a new rollout and its state's parts; at most one rollout per service may be unfinished.
+    public func insertRollout(_ rollout: RolloutRecord, parts: [RolloutPart]) throws(StoreError) {
         try write { db in
             guard
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM services WHERE name = ?", arguments: [rollout.service]) != nil
@@ -98,35 +98,48 @@ extension SQLiteStateStore {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.invalidArgument("rollout id \(rollout.id) already exists")
             }
-            try Self.writeHostStates(db, rolloutID: rollout.id, hostStates)
+            try Self.writeParts(db, rolloutID: rollout.id, parts)
         }
     }
 
-    /// Replaces a rollout's row and writes the given host states.
-    public func updateRollout(_ rollout: RolloutRecord, hostStates: [RolloutHostState]) throws(StoreError) {
+    /// Replaces a rollout's row and writes the given parts.
+    public func updateRollout(_ rollout: RolloutRecord, parts: [RolloutPart]) throws(StoreError) {
         try write { db in
             try Self.replaceRollout(db, rollout)
-            try Self.writeHostStates(db, rolloutID: rollout.id, hostStates)
+            try Self.writeParts(db, rolloutID: rollout.id, parts)
         }
     }
 
-    /// The host states of a rollout.
-    public func rolloutHostStates(id: String) throws(StoreError) -> [RolloutHostState] {
+    /// Writes parts of an unfinished rollout.
+    public func writeRolloutParts(_ parts: [RolloutPart], rolloutID: String) throws(StoreError) {
+        try write { db in
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM rollouts WHERE id = ? AND finished_at IS NULL", arguments: [rolloutID])
+                    != nil
+            else {
+                throw StoreError.rolloutNotFound(rolloutID)
+            }
+            try Self.writeParts(db, rolloutID: rolloutID, parts)
+        }
+    }
+
+    /// The parts of a rollout's state.
+    public func rolloutParts(id: String) throws(StoreError) -> [RolloutPart] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT host, state FROM rollout_hosts WHERE rollout_id = ?", arguments: [id])
+            try Row.fetchAll(db, sql: "SELECT part, state FROM rollout_parts WHERE rollout_id = ?", arguments: [id])
                 .map {
-                    RolloutHostState(
-                        host: try $0.decode(forColumn: "host"), stateJSON: try $0.decode(forColumn: "state"))
+                    RolloutPart(name: try $0.decode(forColumn: "part"), stateJSON: try $0.decode(forColumn: "state"))
                 }
         }
     }
 
-    /// Replaces a finished rollout's row, drops its host rows and sets the service's current
+    /// Replaces a finished rollout's row, drops its parts and sets the service's current
     /// version, atomically.
     public func finishRollout(_ rollout: RolloutRecord, currentVersion: String?) throws(StoreError) {
         try write { db in
             try Self.replaceRollout(db, rollout)
-            try db.execute(sql: "DELETE FROM rollout_hosts WHERE rollout_id = ?", arguments: [rollout.id])
+            try db.execute(sql: "DELETE FROM rollout_parts WHERE rollout_id = ?", arguments: [rollout.id])
             guard let currentVersion else { return }
             guard
                 let spec = try String.fetchOne(
@@ -171,13 +184,13 @@ extension SQLiteStateStore {
         }
     }
 
-    private static func writeHostStates(_ db: Database, rolloutID: String, _ hostStates: [RolloutHostState]) throws {
-        guard !hostStates.isEmpty else { return }
+    private static func writeParts(_ db: Database, rolloutID: String, _ parts: [RolloutPart]) throws {
+        guard !parts.isEmpty else { return }
         let statement = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO rollout_hosts (rollout_id, host, state) VALUES (?, ?, ?)")
-        for hostState in hostStates {
-            guard !hostState.host.isEmpty else { throw StoreError.invalidArgument("a rollout host state needs a host") }
-            try statement.execute(arguments: [rolloutID, hostState.host, hostState.stateJSON])
+            sql: "INSERT OR REPLACE INTO rollout_parts (rollout_id, part, state) VALUES (?, ?, ?)")
+        for part in parts {
+            guard !part.name.isEmpty else { throw StoreError.invalidArgument("a rollout state part needs a name") }
+            try statement.execute(arguments: [rolloutID, part.name, part.stateJSON])
         }
     }
 

@@ -118,18 +118,23 @@ public protocol StateStore: Sendable {
     func serviceVersion(service: String, version: String) throws(StoreError) -> ServiceVersionRecord?
     /// A service's versions, newest first.
     func listServiceVersions(service: String) throws(StoreError) -> [ServiceVersionRecord]
-    /// Stores a new rollout and its hosts' states, in one transaction.
+    /// Stores a new rollout and its state's parts, in one transaction.
     ///
     /// - Throws: ``StoreError/serviceNotFound(_:)``, ``StoreError/activeRolloutExists(service:rolloutID:)``.
-    func insertRollout(_ rollout: RolloutRecord, hostStates: [RolloutHostState]) throws(StoreError)
-    /// Replaces a rollout's row (state, phase, outcome, timings) and writes the given hosts'
-    /// states (inserted or replaced; other hosts' rows are left alone), in one transaction.
+    func insertRollout(_ rollout: RolloutRecord, parts: [RolloutPart]) throws(StoreError)
+    /// Replaces a rollout's row (state, phase, outcome, timings) and writes the given parts
+    /// (inserted or replaced; other parts are left alone), in one transaction.
     ///
     /// - Throws: ``StoreError/rolloutNotFound(_:)``.
-    func updateRollout(_ rollout: RolloutRecord, hostStates: [RolloutHostState]) throws(StoreError)
-    /// The host states of a rollout, in no particular order (none once it finished).
-    func rolloutHostStates(id: String) throws(StoreError) -> [RolloutHostState]
-    /// Replaces a finished rollout's row (its `stateJSON` now whole), deletes its host rows and,
+    func updateRollout(_ rollout: RolloutRecord, parts: [RolloutPart]) throws(StoreError)
+    /// Writes parts of an unfinished rollout's state (inserted or replaced), leaving its row
+    /// alone, in one transaction.
+    ///
+    /// - Throws: ``StoreError/rolloutNotFound(_:)`` when no unfinished rollout has this id.
+    func writeRolloutParts(_ parts: [RolloutPart], rolloutID: String) throws(StoreError)
+    /// The parts of a rollout's state, in no particular order (none once it finished).
+    func rolloutParts(id: String) throws(StoreError) -> [RolloutPart]
+    /// Replaces a finished rollout's row (its `stateJSON` now whole), deletes its parts and,
     /// in the same transaction, makes `currentVersion`
     /// the service's current version (its spec from the version history); `nil` leaves it.
     ///
@@ -160,13 +165,13 @@ extension StateStore {
 }
 
 extension StateStore {
-    /// Stores a new rollout whose state holds its hosts.
+    /// Stores a new rollout whose state is whole in its row.
     public func insertRollout(_ rollout: RolloutRecord) throws(StoreError) {
-        try insertRollout(rollout, hostStates: [])
+        try insertRollout(rollout, parts: [])
     }
 
-    /// Replaces a rollout's row, leaving its host rows alone.
+    /// Replaces a rollout's row, leaving its parts alone.
     public func updateRollout(_ rollout: RolloutRecord) throws(StoreError) {
-        try updateRollout(rollout, hostStates: [])
+        try updateRollout(rollout, parts: [])
     }
 }

@@ -128,22 +128,32 @@ final class CoordinatorHarness {
         coordinator.tick()
     }
 
-    /// The rollout's persisted state machine state: the row's JSON, with the hosts from their
-    /// own rows (plan order) while it runs.
+    /// The rollout's persisted state machine state: assembled from its parts while it runs
+    /// (plan, progress, rollback, one per host), its row's JSON once it finished.
     func persisted(_ id: String) throws -> RolloutState {
         let record = try #require(try store.rollout(id: id))
-        var state = try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8))
-        let rows = try store.rolloutHostStates(id: id)
+        let parts = try store.rolloutParts(id: id)
+        let decoder = JSONDecoder()
         guard !record.isFinished else {
-            #expect(rows.isEmpty)
-            return state
+            #expect(parts.isEmpty)
+            return try decoder.decode(RolloutState.self, from: Data(record.stateJSON.utf8))
         }
-        #expect(state.hosts.isEmpty)
-        let hosts = try Dictionary(
-            uniqueKeysWithValues: rows.map {
-                ($0.host, try JSONDecoder().decode(RolloutHost.self, from: Data($0.stateJSON.utf8)))
-            })
-        state.hosts = try state.plan.hosts.map { try #require(hosts[$0]) }
+        let byName = Dictionary(uniqueKeysWithValues: parts.map { ($0.name, Data($0.stateJSON.utf8)) })
+        var state = RolloutState(plan: try decoder.decode(RolloutPlan.self, from: try #require(byName["plan"])))
+        struct Progress: Decodable {
+            var phase: RolloutPhase
+            var startedAt: Int64?
+            var lastProgressAt: Int64
+        }
+        let progress = try decoder.decode(Progress.self, from: try #require(byName["progress"]))
+        state.phase = progress.phase
+        state.startedAt = progress.startedAt
+        state.lastProgressAt = progress.lastProgressAt
+        state.rollback = try byName["rollback"].map { try decoder.decode(RollbackReport.self, from: $0) }
+        state.hosts = try state.plan.hosts.map {
+            try decoder.decode(RolloutHost.self, from: try #require(byName["host:\($0)"]))
+        }
+        #expect(parts.count == 2 + state.hosts.count + (state.rollback == nil ? 0 : 1))
         return state
     }
 

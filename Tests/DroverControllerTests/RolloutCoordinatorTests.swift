@@ -456,7 +456,7 @@ struct RolloutCoordinatorTests {
         #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")
     }
 
-    @Test("each transition writes only the hosts it changed; the stored state equals the machine's after every step")
+    @Test("the state stored in parts equals the machine's after every step, and across a restart")
     func hostRowsFollowTheMachine() throws {
         let harness = try CoordinatorHarness()
         try harness.deployAndFinish("v1")
@@ -481,28 +481,28 @@ struct RolloutCoordinatorTests {
         #expect(harness.swaps.map(\.host) == ["h-2"])
         try harness.driveToEnd(summary.id)
         #expect(try harness.persisted(summary.id).hosts.map(\.status) == [.updated, .updated, .updated])
-        #expect(try harness.store.rolloutHostStates(id: summary.id).isEmpty)
+        #expect(try harness.store.rolloutParts(id: summary.id).isEmpty)
     }
 
-    @Test("a rollout stored whole (before host rows existed) resumes, and its next transition writes every host")
+    @Test("a rollout stored whole (before parts existed) resumes, and its next transition writes every part")
     func resumeLegacyWholeState() throws {
         let harness = try CoordinatorHarness()
         try harness.deployAndFinish("v1")
         let before = harness.swaps.count
         let summary = try harness.coordinator.deploy(specText: webSpec("v2", maxParallel: "1"), fileName: "web.yaml")
         let first = try #require(harness.swaps.dropFirst(before).first)
-        // Rewrite the rollout as an older controller stored it: one JSON document, no host rows.
+        // Rewrite the rollout as an older controller stored it: one JSON document, no parts.
         let whole = try harness.persisted(summary.id)
         var record = try #require(try harness.store.rollout(id: summary.id))
         record.stateJSON = try whole.jsonText()
-        try harness.store.executeRaw("DELETE FROM rollout_hosts")
+        try harness.store.executeRaw("DELETE FROM rollout_parts")
         try harness.store.updateRollout(record)
         try harness.restart()
         #expect(harness.swaps.map(\.command.id) == [first.command.id])
         #expect(try harness.coordinator.rollout(summary.id).hosts.map(\.status) == ["swapping", "pending", "pending"])
         harness.accept(harness.swaps[0])
         harness.succeed(harness.swaps[0])
-        #expect(try harness.store.rolloutHostStates(id: summary.id).count == 3)
+        #expect(try harness.store.rolloutParts(id: summary.id).count == 5)
         #expect(try harness.persisted(summary.id).hosts.map(\.status) == [.stabilizing, .pending, .pending])
         try harness.driveToEnd(summary.id)
         #expect(try harness.coordinator.rollout(summary.id).summary.phase == "succeeded")

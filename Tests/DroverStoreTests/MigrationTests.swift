@@ -19,7 +19,7 @@ struct MigrationTests {
             )
             #expect(
                 tables
-                    == "api_tokens,certificates,events,grdb_migrations,hosts,join_tokens,rollout_hosts,rollouts,service_versions,services"
+                    == "api_tokens,certificates,events,grdb_migrations,hosts,join_tokens,rollout_parts,rollouts,service_versions,services"
             )
         }
     }

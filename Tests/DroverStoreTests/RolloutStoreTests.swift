@@ -113,41 +113,51 @@ struct RolloutStoreTests {
         }
     }
 
-    @Test("host rows: written with the rollout, only the given ones replaced on update, dropped when it finishes")
-    func hostRows() throws {
+    @Test(
+        "parts: written with the rollout, only the given ones replaced, refused for unknown or finished rollouts, dropped at the end"
+    )
+    func parts() throws {
         try withTempDirectory { directory in
             let path = "\(directory)/state.db"
             var record = rollout("r-1")
-            func row(_ host: String, _ status: String) -> RolloutHostState {
-                RolloutHostState(host: host, stateJSON: #"{"name":"\#(host)","status":"\#(status)"}"#)
+            func part(_ name: String, _ status: String) -> RolloutPart {
+                RolloutPart(name: name, stateJSON: #"{"name":"\#(name)","status":"\#(status)"}"#)
             }
             do {
                 let store = try SQLiteStateStore(path: path)
                 try store.recordServiceVersion(version("v1"))
                 try store.insertRollout(
-                    record, hostStates: [row("a", "pending"), row("b", "pending"), row("c", "pending")])
+                    record, parts: [part("a", "pending"), part("b", "pending"), part("c", "pending")])
+                try store.writeRolloutParts([part("b", "swapping")], rolloutID: "r-1")
+                record.phase = "rolling-back"
                 record.updatedAt = t0 + 5
-                try store.updateRollout(record, hostStates: [row("b", "swapping")])
-                try store.updateRollout(record, hostStates: [row("b", "stabilizing"), row("c", "swapping")])
+                try store.updateRollout(record, parts: [part("b", "stabilizing"), part("c", "swapping")])
                 try store.close()
             }
             let store = try SQLiteStateStore(path: path)
-            let rows = try store.rolloutHostStates(id: "r-1").sorted { $0.host < $1.host }
-            #expect(rows == [row("a", "pending"), row("b", "stabilizing"), row("c", "swapping")])
+            let parts = try store.rolloutParts(id: "r-1").sorted { $0.name < $1.name }
+            #expect(parts == [part("a", "pending"), part("b", "stabilizing"), part("c", "swapping")])
             #expect(try store.rollout(id: "r-1") == record)
-            // A failed update changes nothing: neither the row nor the hosts.
+            // A failed write changes nothing.
             #expect(
-                storeError { try store.updateRollout(rollout("r-9"), hostStates: [row("a", "updated")]) }
+                storeError { try store.writeRolloutParts([part("a", "updated")], rolloutID: "r-9") }
                     == .rolloutNotFound("r-9"))
-            #expect(try store.rolloutHostStates(id: "r-9").isEmpty)
-            #expect(storeError { try store.updateRollout(record, hostStates: [row("", "updated")]) } != nil)
-            #expect(try store.rolloutHostStates(id: "r-1").count == 3)
-            #expect(try store.rolloutHostStates(id: "r-1").first { $0.host == "a" } == row("a", "pending"))
+            #expect(
+                storeError { try store.updateRollout(rollout("r-9"), parts: [part("a", "updated")]) }
+                    == .rolloutNotFound("r-9"))
+            #expect(try store.rolloutParts(id: "r-9").isEmpty)
+            #expect(
+                storeError { try store.writeRolloutParts([part("a", "updated"), part("", "x")], rolloutID: "r-1") }
+                    != nil)
+            #expect(try store.rolloutParts(id: "r-1").first { $0.name == "a" } == part("a", "pending"))
             record.finishedAt = t0 + 9
             record.phase = "finished"
             try store.finishRollout(record, currentVersion: "v1")
-            #expect(try store.rolloutHostStates(id: "r-1").isEmpty)
+            #expect(try store.rolloutParts(id: "r-1").isEmpty)
             #expect(try store.rollout(id: "r-1") == record)
+            #expect(
+                storeError { try store.writeRolloutParts([part("a", "updated")], rolloutID: "r-1") }
+                    == .rolloutNotFound("r-1"))
         }
     }
 }

@@ -11,22 +11,23 @@ struct ActiveRollout: Sendable {
     var specs: [String: ServiceSpec] = [:]
     /// The plan's JSON text, encoded once (it never changes; see `RolloutState.jsonText(planJSON:)`).
     var planJSON: String?
-    /// The rollback report's JSON text, with the report it encodes (reused while unchanged).
-    var rollbackJSON: (report: RollbackReport, text: String)?
-    /// Whether the store has a row for every host; `false` for a state restored from a single
-    /// JSON document (written before host rows existed): the next transition writes them all.
-    var rowsWritten: Bool
+    /// The rollback report as last written to the store.
+    var writtenRollback: RollbackReport?
+    /// Whether the store holds the state in parts; `false` for a state restored from a single
+    /// JSON document (written before parts existed): the next transition writes every part.
+    var partsWritten: Bool
     /// Host name → position in `machine.state.hosts` (plan order never changes).
     let hostIndex: [String: Int]
 
     init(
         machine: RollingRolloutStateMachine, record: RolloutRecord, specs: [String: ServiceSpec] = [:],
-        rowsWritten: Bool
+        partsWritten: Bool
     ) {
         self.machine = machine
         self.record = record
         self.specs = specs
-        self.rowsWritten = rowsWritten
+        self.partsWritten = partsWritten
+        self.writtenRollback = partsWritten ? machine.state.rollback : nil
         var index: [String: Int] = [:]
         for (position, host) in machine.state.hosts.enumerated() { index[host.name] = position }
         hostIndex = index
@@ -40,22 +41,32 @@ struct ActiveRollout: Sendable {
         return machine.state.hosts[position]
     }
 
-    /// The state's JSON text without its hosts, reusing the plan's and the report's text.
-    mutating func headerJSON(_ state: RolloutState) throws -> String {
-        if planJSON == nil { planJSON = try state.planJSONText() }
-        if let report = state.rollback, rollbackJSON?.report != report, let text = try state.rollbackJSONText() {
-            rollbackJSON = (report, text)
-        }
-        let reusable = state.rollback != nil && rollbackJSON?.report == state.rollback ? rollbackJSON?.text : nil
-        return try state.jsonText(planJSON: planJSON, rollbackJSON: reusable, includeHosts: false)
+    /// The plan's JSON text, encoded on first use.
+    mutating func planText(_ state: RolloutState) throws -> String {
+        if let planJSON { return planJSON }
+        let text = try state.planJSONText()
+        planJSON = text
+        return text
     }
 
-    /// The rows a persisted `state` changes: the hosts the machine changed since the last
-    /// write (every host while ``rowsWritten`` is `false`).
-    mutating func changedHostStates(_ state: RolloutState) -> [RolloutHostState] {
+    /// The parts a persisted `state` changes: its progress, the hosts the machine changed since
+    /// the last write and the rollback report if it changed (every part while ``partsWritten``
+    /// is `false`). Call ``partsStored(_:)`` once they are written.
+    mutating func changedParts(_ state: RolloutState) throws -> [RolloutPart] {
         let positions = machine.takeChangedHosts()
-        guard rowsWritten else { return state.hosts.map { RolloutHostState(host: $0.name, stateJSON: $0.jsonText()) } }
-        return positions.map { RolloutHostState(host: state.hosts[$0].name, stateJSON: state.hosts[$0].jsonText()) }
+        guard partsWritten else { return try RolloutStateParts.all(state, planJSON: planText(state)) }
+        var parts = [try RolloutStateParts.progress(state)]
+        if state.rollback != writtenRollback, let rollback = try RolloutStateParts.rollback(state) {
+            parts.append(rollback)
+        }
+        parts += positions.map { RolloutStateParts.host(state.hosts[$0]) }
+        return parts
+    }
+
+    /// Records that `state`'s parts are in the store.
+    mutating func partsStored(_ state: RolloutState) {
+        partsWritten = true
+        writtenRollback = state.rollback
     }
 
     /// Whether `commandID` was issued by this rollout (current or stale).

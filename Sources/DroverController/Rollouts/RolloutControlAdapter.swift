@@ -67,7 +67,7 @@ public struct RolloutControlAdapter: RolloutControl {
             return .notFound(error.description)
         case .rolloutInProgress, .alreadyRunning, .versionConflict, .nothingToRollBack, .commandRejected:
             return .conflict(error.description)
-        case .store, .hostStateMissing:
+        case .store, .statePartMissing:
             return .internal(error.description)
         }
     }

@@ -128,18 +128,19 @@ extension RolloutCoordinator {
         let machine = RollingRolloutStateMachine(plan: plan)
         let record = RolloutRecord(
             id: plan.rolloutID, service: plan.service, fromVersion: plan.fromVersion, toVersion: plan.toVersion,
-            kind: kind, stateJSON: try machine.state.jsonText(includeHosts: false),
+            kind: kind, stateJSON: try machine.state.jsonText(),
             phase: RolloutText.phase(machine.state.phase), createdAt: now, updatedAt: now)
-        let hostStates = machine.state.hosts.map { RolloutHostState(host: $0.name, stateJSON: $0.jsonText()) }
+        var active = ActiveRollout(machine: machine, record: record, specs: specs, partsWritten: false)
+        let parts = try active.changedParts(machine.state)
+        active.partsStored(machine.state)
         do {
-            try store.insertRollout(record, hostStates: hostStates)
+            try store.insertRollout(record, parts: parts)
         } catch .activeRolloutExists(let service, let id) {
             throw RolloutCoordinatorError.rolloutInProgress(service: service, rolloutID: id)
         } catch {
             throw RolloutCoordinatorError.store(error)
         }
-        state.active[plan.rolloutID] = ActiveRollout(
-            machine: machine, record: record, specs: specs, rowsWritten: true)
+        state.active[plan.rolloutID] = active
         let hosts = plan.hosts.joined(separator: ", ")
         let message =
             "\(kind.rawValue) of \(plan.service) \(plan.fromVersion) → \(plan.toVersion) created for \(plan.hosts.count) host\(plan.hosts.count == 1 ? "" : "s"): \(hosts)"

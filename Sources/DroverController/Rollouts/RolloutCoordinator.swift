@@ -98,9 +98,9 @@ public final class RolloutCoordinator: Sendable {
             var resumed: [String] = []
             for record in records.sorted(by: { $0.createdAt < $1.createdAt }) where state.active[record.id] == nil {
                 let restored: RolloutState
-                let fromRows: Bool
+                let fromParts: Bool
                 do {
-                    (restored, fromRows) = try storedState(record)
+                    (restored, fromParts) = try storedState(record)
                 } catch {
                     logger.error(
                         "cannot restore rollout: its stored state does not decode",
@@ -108,7 +108,7 @@ public final class RolloutCoordinator: Sendable {
                     continue
                 }
                 let machine = RollingRolloutStateMachine(restoring: restored)
-                state.active[record.id] = ActiveRollout(machine: machine, record: record, rowsWritten: fromRows)
+                state.active[record.id] = ActiveRollout(machine: machine, record: record, partsWritten: fromParts)
                 state.log(
                     record.id, at: now, host: nil,
                     "controller restarted; resuming (\(RolloutText.phase(restored.phase)))")
@@ -129,26 +129,16 @@ public final class RolloutCoordinator: Sendable {
         }
     }
 
-    /// A rollout's state as stored: its row's JSON with the hosts from their own rows (plan
-    /// order) when it has them; `fromRows` is `false` for a state stored whole (finished, or
-    /// written by a controller before host rows existed).
-    func storedState(_ record: RolloutRecord) throws -> (state: RolloutState, fromRows: Bool) {
-        var restored = try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8))
-        guard !record.isFinished else { return (restored, false) }
-        let id = record.id
-        let rows = try storing { () throws(StoreError) in try store.rolloutHostStates(id: id) }
-        guard !rows.isEmpty else { return (restored, false) }
-        let decoder = JSONDecoder()
-        var byName: [String: RolloutHost] = [:]
-        for row in rows { byName[row.host] = try decoder.decode(RolloutHost.self, from: Data(row.stateJSON.utf8)) }
-        let plan = restored.plan
-        restored.hosts = try plan.hosts.map { name in
-            guard let host = byName[name] else {
-                throw RolloutCoordinatorError.hostStateMissing(rolloutID: id, host: name)
-            }
-            return host
+    /// A rollout's state as stored: assembled from its parts while it runs
+    /// (``RolloutStateParts``); otherwise its row's JSON, whole. `fromParts` is `false` for a
+    /// state stored whole (finished, or written by a controller before parts existed).
+    func storedState(_ record: RolloutRecord) throws -> (state: RolloutState, fromParts: Bool) {
+        if !record.isFinished {
+            let id = record.id
+            let parts = try storing { () throws(StoreError) in try store.rolloutParts(id: id) }
+            if !parts.isEmpty { return (try RolloutStateParts.assemble(parts, rolloutID: id), true) }
         }
-        return (restored, true)
+        return (try JSONDecoder().decode(RolloutState.self, from: Data(record.stateJSON.utf8)), false)
     }
 
     /// Finishes, starts or re-delivers a rollout just restored from the store.
@@ -210,21 +200,25 @@ public final class RolloutCoordinator: Sendable {
         for action in actions {
             switch action {
             case .persist(let persisted):
-                // The hosts live in rows of their own: a transition writes the rollout's small
-                // header and only the hosts it changed, not the whole fleet's state.
+                // The state is stored in parts: a transition writes its progress and what it
+                // changed (see RolloutStateParts), and the row only when the phase changes.
                 do {
-                    rollout.record.stateJSON = try rollout.headerJSON(persisted)
-                    rollout.record.phase = RolloutText.phase(persisted.phase)
-                    rollout.record.updatedAt = now
-                    let record = rollout.record
-                    let changed = rollout.changedHostStates(persisted)
-                    try storing { () throws(StoreError) in try store.updateRollout(record, hostStates: changed) }
+                    let parts = try rollout.changedParts(persisted)
+                    let phase = RolloutText.phase(persisted.phase)
+                    if phase != rollout.record.phase {
+                        rollout.record.phase = phase
+                        rollout.record.updatedAt = now
+                        let record = rollout.record
+                        try storing { () throws(StoreError) in try store.updateRollout(record, parts: parts) }
+                    } else {
+                        try storing { () throws(StoreError) in try store.writeRolloutParts(parts, rolloutID: id) }
+                    }
                 } catch {
                     // Nothing is carried out, and the machine goes back to what the store holds.
                     state.active[id] = reloaded(id, specs: rollout.specs)
                     throw error
                 }
-                rollout.rowsWritten = true
+                rollout.partsStored(persisted)
             case .swap(let host, let version, let commandID):
                 send(commandID, host: host, version: version, rollout: &rollout, state: &state, now: now)
             case .revert(let host, let version, let commandID):
@@ -245,10 +239,10 @@ public final class RolloutCoordinator: Sendable {
     private func reloaded(_ id: String, specs: [String: ServiceSpec]) -> ActiveRollout? {
         do {
             guard let record = try store.rollout(id: id) else { return nil }
-            let (restored, fromRows) = try storedState(record)
+            let (restored, fromParts) = try storedState(record)
             return ActiveRollout(
                 machine: RollingRolloutStateMachine(restoring: restored), record: record, specs: specs,
-                rowsWritten: fromRows)
+                partsWritten: fromParts)
         } catch {
             logger.error("cannot reload a rollout after a failed write", ["rollout.id": id, "error": "\(error)"])
             return nil
@@ -354,7 +348,7 @@ public final class RolloutCoordinator: Sendable {
             }
         let settled = current == RolloutCommandFactory.noVersion ? nil : current
         let report = RolloutText.report(outcome) ?? machineState.rollback
-        rollout.record.stateJSON = try Self.json(machineState)
+        rollout.record.stateJSON = try machineState.jsonText(planJSON: rollout.planText(machineState))
         rollout.record.phase = RolloutText.phase(machineState.phase)
         rollout.record.outcome = RolloutText.outcome(outcome, plan: machineState.plan)
         rollout.record.updatedAt = now

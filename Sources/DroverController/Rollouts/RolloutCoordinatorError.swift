@@ -27,8 +27,8 @@ public enum RolloutCoordinatorError: Error, Sendable, Equatable, CustomStringCon
     case commandRejected(command: String, reason: String)
     /// The store failed.
     case store(StoreError)
-    /// An unfinished rollout's stored state has no row for one of its hosts.
-    case hostStateMissing(rolloutID: String, host: String)
+    /// An unfinished rollout's stored state lacks a part (its plan, progress or a host).
+    case statePartMissing(rolloutID: String, part: String)
 
     /// What kind of refusal this is, for mapping to an API status.
     public enum Category: Sendable, Equatable {
@@ -48,7 +48,7 @@ public enum RolloutCoordinatorError: Error, Sendable, Equatable, CustomStringCon
         case .invalidSpec, .noMatchingHost, .rollbackBudgetExceeded: .invalid
         case .rolloutNotFound, .serviceNotFound, .versionNotFound: .notFound
         case .rolloutInProgress, .alreadyRunning, .versionConflict, .nothingToRollBack, .commandRejected: .conflict
-        case .store, .hostStateMissing: .internalError
+        case .store, .statePartMissing: .internalError
         }
     }
 
@@ -79,8 +79,8 @@ public enum RolloutCoordinatorError: Error, Sendable, Equatable, CustomStringCon
             "\(command) refused: \(reason)"
         case .store(let error):
             "the controller's store failed: \(error)"
-        case .hostStateMissing(let rolloutID, let host):
-            "rollout \(rolloutID): the stored state has no row for host \(host)"
+        case .statePartMissing(let rolloutID, let part):
+            "rollout \(rolloutID): the stored state has no part \(part)"
         }
     }
 }
