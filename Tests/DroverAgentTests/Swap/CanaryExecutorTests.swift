@@ -132,6 +132,32 @@ import Testing
         }
     }
 
+    /// Blue-green with the canary primitives: green beside blue without traffic, all traffic
+    /// to green, back to blue at once, to green again, then blue retired (a promotion).
+    @Test func blueGreenIsACanaryAtZeroThenWeightsThenAPromotion() async throws {
+        try await H.with { h in
+            try await h.swap("c-1", H.order("blue", instances: 2))
+            #expect(try await h.swap("c-2", Self.canary("green", weight: 0, instances: 2)).succeeded)
+            let router = try #require(h.routers.router(port: 8080))
+            #expect(Self.weights(router.table) == ["blue": 10_000, "green": 0])
+            #expect(h.engine.running(version: "green").count == 2, "the full green set runs, without traffic")
+            for (id, weight, expected) in [
+                ("w-1", 10_000, ["blue": 0, "green": 10_000]), ("w-2", 0, ["blue": 10_000, "green": 0]),
+                ("w-3", 10_000, ["blue": 0, "green": 10_000]),
+            ] {
+                _ = await h.executor.setWeights(
+                    commandID: id, order: WeightsOrder(service: "web", canaryVersion: "green", canaryWeight: weight))
+                #expect(try await h.result(id).succeeded)
+                #expect(Self.weights(router.table) == expected, "\(id)")
+            }
+            #expect(try await h.swap("c-3", H.order("green", instances: 2)).succeeded)
+            #expect(Self.weights(router.table) == ["green": 10_000])
+            #expect(h.engine.running(version: "blue").isEmpty && h.engine.all(version: "blue").count == 2)
+            let state = try #require(await h.executor.state().first)
+            #expect(state.version == "green" && state.previousVersion == "blue" && state.canaryVersion == nil)
+        }
+    }
+
     @Test func theSameCanaryAgainOnlyChangesItsWeight() async throws {
         try await H.with { h in
             try await h.swap("c-1", H.order("v1"))
