@@ -265,7 +265,8 @@ public final class AgentCommandHandler: Sendable {
         }
     }
 
-    /// What each service runs, for host reports, with its proxy's cumulative traffic per version.
+    /// What each service runs, for host reports, with its proxy's cumulative traffic for the
+    /// serving version, the canary and a swap's target.
     public func serviceStatuses() async -> [Drover_V1_ServiceStatus] {
         let journal = await executor.journalSnapshot()
         let statistics = await executor.trafficStatistics()
@@ -279,7 +280,11 @@ public final class AgentCommandHandler: Sendable {
             if let swap = journal.services[service.service]?.swap { status.swappingTo = swap.targetVersion }
             status.canaryVersion = service.canaryVersion ?? ""
             status.canaryWeightBp = UInt32(clamping: service.canaryWeight)
-            status.traffic = HostReportBuilder.traffic(statistics[service.service] ?? [:])
+            // Only the versions that can take traffic now: the proxy keeps counters of every
+            // version it ever served, and the report stays small.
+            let live = Set([service.version, service.canaryVersion, status.swappingTo].compactMap { $0 })
+            status.traffic = HostReportBuilder.traffic(
+                (statistics[service.service] ?? [:]).filter { live.contains($0.key) })
             return status
         }
     }

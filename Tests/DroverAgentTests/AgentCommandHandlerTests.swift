@@ -1,8 +1,10 @@
 import DroverAgent
+import DroverProxy
 import DroverWire
 import Foundation
 import NIOConcurrencyHelpers
 import SwiftProtobuf
+import Synchronization
 import Testing
 
 /// The agent's command handling (§7.3) over a real executor with a fake engine: what each
@@ -149,8 +151,19 @@ import Testing
             #expect(unknown.status == .accepted)
             #expect(await h.executor.result(commandID: "w-2")?.outcome == .failed)
             // The host report names the canary and its weight.
+            // The proxy's counters of the serving version and the canary (not of versions long gone).
+            var counters: [String: VersionMetrics] = [:]
+            for (version, requests) in [("v0", 9), ("v1", 30), ("v2", 10)] {
+                var metrics = VersionMetrics()
+                metrics.requests = UInt64(requests)
+                for _ in 0..<requests { metrics.latency.record(microseconds: 2_000) }
+                counters[version] = metrics
+            }
+            h.routers.router(port: 8080)?.counters.withLock { $0 = counters }
             let status = try #require(await handler.serviceStatuses().first)
             #expect(status.version == "v1" && status.canaryVersion == "v2" && status.canaryWeightBp == 2_500)
+            #expect(status.traffic.map(\.version) == ["v1", "v2"])
+            #expect(status.traffic.map(\.requests) == [30, 10] && status.traffic.map(\.latencyCount) == [30, 10])
         }
     }
 
