@@ -257,8 +257,8 @@ extension SwapExecutor {
             return .rejected(
                 SwapError.notReady(accepting ? "the journal has not been recovered yet" : "shutting down").description)
         }
-        if let swap = journal.services[order.service]?.swap {
-            return .rejected(SwapError.busy(service: order.service, commandID: swap.commandID).description)
+        if let busy = journal.services[order.service]?.swap?.commandID ?? weightChanges[order.service] {
+            return .rejected(SwapError.busy(service: order.service, commandID: busy).description)
         }
         let started = clock.unixMillis()
         let service = order.service
@@ -276,6 +276,8 @@ extension SwapExecutor {
                 "no canary \(order.canaryVersion) of \(service) runs on this host"
                     + (running.map { " (the canary is \($0))" } ?? ""))
         } else if let router = proxies[service]?.router {
+            weightChanges[service] = commandID
+            defer { weightChanges[service] = nil }
             result = await changeWeight(
                 service: service, version: order.canaryVersion, weight: order.canaryWeight, stickiness: nil,
                 router: router, startedUnixMs: started

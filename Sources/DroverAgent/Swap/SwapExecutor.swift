@@ -36,6 +36,9 @@ public actor SwapExecutor {
     var proxies: [String: RunningProxy] = [:]
     /// Swaps running now: service → command id.
     var executing: [String: String] = [:]
+    /// `SET_WEIGHTS` commands whose table is on its way to the proxy: service → command id
+    /// (a swap admitted meanwhile could have its table overtaken by the older one).
+    var weightChanges: [String: String] = [:]
     var recovered = false
     var accepting = true
     var runStarted = false
@@ -237,6 +240,7 @@ public actor SwapExecutor {
         if let swap = journal.services[order.service]?.swap {
             throw .busy(service: order.service, commandID: swap.commandID)
         }
+        if let change = weightChanges[order.service] { throw .busy(service: order.service, commandID: change) }
         for (other, record) in journal.services where other != order.service {
             let ports = [
                 record.current?.order.publicPort, record.swap?.order.publicPort,
