@@ -85,6 +85,30 @@ import Testing
         }
     }
 
+    @Test func aReplacementCutShortKeepsTheOldCanaryAndRemovesTheNewOne() async throws {
+        var v2: [String] = []
+        let (directory, engine) = try await Self.crash(
+            setup: { h in
+                try await h.swap("c-1", H.order("v1"))
+                try await h.swap("c-2", CanaryExecutorTests.canary("v2", weight: 1_500))
+                v2 = h.engine.all(version: "v2")
+            },
+            routerAt: { $0 == "drain" },
+            command: { h in
+                let result = try await h.swap("c-3", CanaryExecutorTests.canary("v3", weight: 3_000))
+                #expect(result.succeeded)
+            })
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await H.with(directory: directory, engine: engine) { h in
+            let result = try #require(await h.executor.result(commandID: "c-3"))
+            #expect(result.outcome == .failed)
+            #expect(engine.all(version: "v3").isEmpty)
+            #expect(engine.running(version: "v2") == v2)
+            #expect(Self.weights(h.routers.router(port: 8080)?.table) == ["v1": 8_500, "v2": 1_500])
+            #expect(await h.executor.state().first?.canaryVersion == "v2")
+        }
+    }
+
     @Test func aFinishedCanaryKeepsItsWeightAcrossARestart() async throws {
         let directory = temporaryPath("canary-restart")
         defer { try? FileManager.default.removeItem(atPath: directory) }
