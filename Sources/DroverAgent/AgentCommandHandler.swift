@@ -1,8 +1,8 @@
 import DroverRuntime
-import SwiftProtobuf
 import DroverSession
 import DroverWire
 import NIOConcurrencyHelpers
+import SwiftProtobuf
 
 /// Carries out the controller's commands on this host (Protocol/README.md §7.3): answers each
 /// at once with an ack, runs swaps through the ``SwapExecutor``, and sends progress and results
@@ -31,7 +31,10 @@ public final class AgentCommandHandler: Sendable {
     }
 
     /// A handler over `executor`.
-    public init(executor: SwapExecutor, revertAfter: Duration?, logger: DroverLogger = DroverLogger(label: "drover.agent.commands")) {
+    public init(
+        executor: SwapExecutor, revertAfter: Duration?,
+        logger: DroverLogger = DroverLogger(label: "drover.agent.commands")
+    ) {
         self.executor = executor
         self.revertAfter = revertAfter
         self.logger = logger
@@ -39,9 +42,13 @@ public final class AgentCommandHandler: Sendable {
 
     /// Builds the executor from the agent's configuration: the engines it names (none: `nil`,
     /// the agent rejects swaps), a journal in the state directory, instances labelled with the host.
-    public static func make(configuration: AgentConfiguration, hostID: String, logger: DroverLogger) throws -> AgentCommandHandler? {
+    public static func make(
+        configuration: AgentConfiguration, hostID: String, logger: DroverLogger
+    ) throws -> AgentCommandHandler? {
         let docker = configuration.dockerSocket.map { DockerEngine(socketPath: $0) }
-        let process = try configuration.processEngine ? ProcessEngine(stateDirectory: configuration.stateDirectory + "/processes") : nil
+        let process =
+            try configuration.processEngine
+            ? ProcessEngine(stateDirectory: configuration.stateDirectory + "/processes") : nil
         guard docker != nil || process != nil else { return nil }
         let executor = try SwapExecutor(
             configuration: SwapExecutorConfiguration(
@@ -101,10 +108,16 @@ public final class AgentCommandHandler: Sendable {
             return !state.revertedWhileDisconnected
         }
         guard due else { return }
-        for service in await executor.state() where service.knownGoodVersion != nil && service.knownGoodVersion != service.version {
-            logger.warning("no controller for \(absence) in the middle of a rollout; reverting to the confirmed version", [
-                "service": service.service, "version": service.version, "known.good": service.knownGoodVersion ?? "-",
-            ])
+        for service in await executor.state()
+        where service.knownGoodVersion != nil
+            && (service.knownGoodVersion != service.version || service.canaryVersion != nil)
+        {
+            logger.warning(
+                "no controller for \(absence) in the middle of a rollout; reverting to the confirmed version",
+                [
+                    "service": service.service, "version": service.version,
+                    "known.good": service.knownGoodVersion ?? "-",
+                ])
             if let result = await executor.revertToKnownGood(service: service.service) {
                 logger.notice("reverted on my own: \(result.message)", ["service": service.service])
             }
@@ -120,7 +133,8 @@ public final class AgentCommandHandler: Sendable {
         func reject(_ reason: String) -> Drover_V1_CommandAck {
             ack.status = .rejected
             ack.reason = reason
-            logger.warning("command rejected: \(reason)", ["command.id": command.id, "command.kind": "\(command.kind)"])
+            logger.warning(
+                "command rejected: \(reason)", ["command.id": command.id, "command.kind": "\(command.kind)"])
             return ack
         }
         guard !command.id.isEmpty else { return reject("the command has no id") }
@@ -132,7 +146,9 @@ public final class AgentCommandHandler: Sendable {
             } catch {
                 return reject("the payload is not a SwapPayload: \(error)")
             }
-            if command.deadlineUnixMs > 0, command.deadlineUnixMs <= nowUnixMs, await executor.result(commandID: command.id) == nil {
+            if command.deadlineUnixMs > 0, command.deadlineUnixMs <= nowUnixMs,
+                await executor.result(commandID: command.id) == nil
+            {
                 return reject("the command's deadline has passed")
             }
             let order: SwapOrder
@@ -144,12 +160,16 @@ public final class AgentCommandHandler: Sendable {
             switch await executor.submit(commandID: command.id, order: order) {
             case .accepted:
                 ack.status = .accepted
-                logger.info("swap accepted", ["command.id": command.id, "service": order.service, "version": order.version])
+                logger.info(
+                    "swap accepted", ["command.id": command.id, "service": order.service, "version": order.version])
             case .duplicate(let result):
                 ack.status = .duplicate
-                logger.info("command re-delivered: answered DUPLICATE, nothing started again", [
-                    "command.id": command.id, "attempt": "\(command.attempt)", "finished": result == nil ? "no" : "yes",
-                ])
+                logger.info(
+                    "command re-delivered: answered DUPLICATE, nothing started again",
+                    [
+                        "command.id": command.id, "attempt": "\(command.attempt)",
+                        "finished": result == nil ? "no" : "yes",
+                    ])
                 if let result {
                     ack.result = result.commandResult(commandID: command.id)
                     // The controller has the result now.
@@ -160,7 +180,8 @@ public final class AgentCommandHandler: Sendable {
             }
             return ack
         case .stop:
-            guard let payload = try? Drover_V1_SwapPayload(serializedBytes: command.payload), !payload.service.isEmpty else {
+            guard let payload = try? Drover_V1_SwapPayload(serializedBytes: command.payload), !payload.service.isEmpty
+            else {
                 return reject("the payload is not a SwapPayload naming the service to stop")
             }
             let started = nowUnixMs
@@ -170,7 +191,8 @@ public final class AgentCommandHandler: Sendable {
             do {
                 let was = try await executor.removeService(payload.service)
                 result.outcome = .succeeded
-                result.message = was.map { "\(payload.service) \($0) stopped and removed" } ?? "\(payload.service) does not run here"
+                result.message =
+                    was.map { "\(payload.service) \($0) stopped and removed" } ?? "\(payload.service) does not run here"
                 result.details = ["version": "none"]
             } catch {
                 return reject(error.description)
@@ -180,8 +202,38 @@ public final class AgentCommandHandler: Sendable {
             // Removing is idempotent, so a re-delivered STOP simply runs again and succeeds.
             send(result, keep: true)
             return ack
+        case .setWeights:
+            let order: WeightsOrder
+            do {
+                order = try WeightsOrder(payload: Drover_V1_WeightsPayload(serializedBytes: command.payload))
+            } catch let error as SwapError {
+                return reject(error.description)
+            } catch {
+                return reject("the payload is not a WeightsPayload: \(error)")
+            }
+            if command.deadlineUnixMs > 0, command.deadlineUnixMs <= nowUnixMs,
+                await executor.result(commandID: command.id) == nil
+            {
+                return reject("the command's deadline has passed")
+            }
+            // The result goes out through the executor's progress stream, like a swap's.
+            switch await executor.setWeights(commandID: command.id, order: order) {
+            case .accepted:
+                ack.status = .accepted
+            case .duplicate(let result):
+                ack.status = .duplicate
+                if let result {
+                    ack.result = result.commandResult(commandID: command.id)
+                    state.withLockedValue { _ = $0.unconfirmed.removeValue(forKey: command.id) }
+                }
+            case .rejected(let reason):
+                return reject(reason)
+            }
+            return ack
         case .confirm:
-            guard let payload = try? Drover_V1_ConfirmPayload(serializedBytes: command.payload), !payload.service.isEmpty else {
+            guard let payload = try? Drover_V1_ConfirmPayload(serializedBytes: command.payload),
+                !payload.service.isEmpty
+            else {
                 return reject("the payload is not a ConfirmPayload with a service")
             }
             let confirmed = await executor.confirm(service: payload.service, version: payload.version)
@@ -189,7 +241,8 @@ public final class AgentCommandHandler: Sendable {
             var result = Drover_V1_CommandResult()
             result.commandID = command.id
             result.outcome = confirmed ? .succeeded : .failed
-            result.message = confirmed
+            result.message =
+                confirmed
                 ? "\(payload.service) \(payload.version) is the known-good version"
                 : "\(payload.service) does not run \(payload.version) here (nothing changed)"
             result.startedUnixMs = nowUnixMs
@@ -212,9 +265,11 @@ public final class AgentCommandHandler: Sendable {
         }
     }
 
-    /// What each service runs, for host reports.
+    /// What each service runs, for host reports, with its proxy's cumulative traffic for the
+    /// serving version, the canary and a swap's target.
     public func serviceStatuses() async -> [Drover_V1_ServiceStatus] {
         let journal = await executor.journalSnapshot()
+        let statistics = await executor.trafficStatistics()
         return await executor.state().map { service in
             var status = Drover_V1_ServiceStatus()
             status.service = service.service
@@ -223,6 +278,13 @@ public final class AgentCommandHandler: Sendable {
             status.instances = UInt32(service.instances.count)
             status.publicPort = UInt32(journal.services[service.service]?.current?.order.publicPort ?? 0)
             if let swap = journal.services[service.service]?.swap { status.swappingTo = swap.targetVersion }
+            status.canaryVersion = service.canaryVersion ?? ""
+            status.canaryWeightBp = UInt32(clamping: service.canaryWeight)
+            // Only the versions that can take traffic now: the proxy keeps counters of every
+            // version it ever served, and the report stays small.
+            let live = Set([service.version, service.canaryVersion, status.swappingTo].compactMap { $0 })
+            status.traffic = HostReportBuilder.traffic(
+                (statistics[service.service] ?? [:]).filter { live.contains($0.key) })
             return status
         }
     }

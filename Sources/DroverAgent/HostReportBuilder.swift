@@ -1,4 +1,5 @@
 import DroverHost
+import DroverProxy
 import DroverWire
 
 /// Maps a ``HostSnapshot`` to the wire's `HostReport` (units as the proto comments say:
@@ -64,5 +65,24 @@ public enum HostReportBuilder {
             return interface
         }
         return report
+    }
+
+    /// A service's proxy counters in wire form (Protocol/README.md §7.3.1): one entry per
+    /// version with requests, by version name; versions without requests are left out, and only
+    /// non-zero latency buckets are sent, index ascending.
+    public static func traffic(_ statistics: [String: VersionMetrics]) -> [Drover_V1_VersionTraffic] {
+        statistics.keys.sorted().compactMap { version in
+            guard let metrics = statistics[version], metrics.requests > 0 else { return nil }
+            var traffic = Drover_V1_VersionTraffic()
+            traffic.version = version
+            traffic.requests = metrics.requests
+            traffic.errors = metrics.errors
+            traffic.latencyCount = metrics.latency.count
+            traffic.latencySumUs = metrics.latency.sumMicroseconds
+            let buckets = metrics.latency.nonZeroBuckets
+            traffic.latencyBucketIndex = buckets.map { UInt32($0.index) }
+            traffic.latencyBucketCount = buckets.map(\.count)
+            return traffic
+        }
     }
 }

@@ -25,6 +25,30 @@ public struct LatencyHistogram: Sendable, Hashable {
         counts = Array(repeating: 0, count: Self.bucketCount)
     }
 
+    /// A histogram rebuilt from exported buckets (``nonZeroBuckets`` and ``sumMicroseconds`` of
+    /// another one, e.g. from a host report): counts and quantiles are those of the original;
+    /// the maximum is the upper bound of the highest non-empty bucket. `nil` when an index is
+    /// outside `0..<1184` or repeats.
+    public init?(buckets: [(index: Int, count: UInt64)], sumMicroseconds: UInt64) {
+        self.init()
+        var seen = Set<Int>()
+        for (index, bucketCount) in buckets {
+            guard (0..<Self.bucketCount).contains(index), seen.insert(index).inserted else { return nil }
+            guard bucketCount > 0 else { continue }
+            counts[index] = bucketCount
+            count &+= bucketCount
+            let upper = index + 1 < Self.bucketCount ? Self.lowerBound(ofBucket: index + 1) - 1 : UInt64.max
+            maxMicroseconds = max(maxMicroseconds, upper)
+        }
+        self.sumMicroseconds = sumMicroseconds
+    }
+
+    /// The buckets holding at least one value, index ascending, for export (Protocol/README.md
+    /// §7.3.1 gives the layout: index `v` for `v` < 32 µs, then 32 buckets per power of two).
+    public var nonZeroBuckets: [(index: Int, count: UInt64)] {
+        counts.indices.compactMap { index in counts[index] > 0 ? (index, counts[index]) : nil }
+    }
+
     /// Records one latency.
     public mutating func record(microseconds value: UInt64) {
         counts[Self.bucketIndex(value)] &+= 1

@@ -1,5 +1,6 @@
-@testable import DroverProxy
 import Testing
+
+@testable import DroverProxy
 
 /// Log-linear histogram: percentiles of known values, merging and deltas.
 @Suite struct LatencyHistogramTests {
@@ -13,6 +14,42 @@ import Testing
         }
         #expect(histogram.maxMicroseconds == 100_000)
         #expect(LatencyHistogram().p99 == 0)
+    }
+
+    /// Exported non-zero buckets rebuild the same histogram: counts, sum and quantiles.
+    @Test func exportedBucketsRoundTrip() throws {
+        var histogram = LatencyHistogram()
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<5_000 { histogram.record(microseconds: 50 + random.next() % 200_000) }
+        for value: UInt64 in [0, 3, 31, 32, 1_000_000] { histogram.record(microseconds: value) }
+        let buckets = histogram.nonZeroBuckets
+        #expect(buckets.map(\.index) == buckets.map(\.index).sorted())
+        #expect(buckets.allSatisfy { $0.count > 0 })
+        #expect(buckets.reduce(0) { $0 + $1.count } == histogram.count)
+        let rebuilt = try #require(LatencyHistogram(buckets: buckets, sumMicroseconds: histogram.sumMicroseconds))
+        #expect(rebuilt.count == histogram.count)
+        #expect(rebuilt.sumMicroseconds == histogram.sumMicroseconds)
+        #expect(rebuilt.nonZeroBuckets.map(\.index) == buckets.map(\.index))
+        #expect(rebuilt.nonZeroBuckets.map(\.count) == buckets.map(\.count))
+        for quantile in [0.01, 0.25, 0.5, 0.9, 0.95, 0.99] {
+            #expect(rebuilt.quantile(quantile) == histogram.quantile(quantile), "q\(quantile)")
+        }
+        #expect(rebuilt.maxMicroseconds >= histogram.maxMicroseconds)
+        #expect(LatencyHistogram(buckets: [(index: 1_184, count: 1)], sumMicroseconds: 0) == nil)
+        #expect(LatencyHistogram(buckets: [(index: 3, count: 1), (index: 3, count: 2)], sumMicroseconds: 0) == nil)
+    }
+
+    /// The bucket layout Protocol/README.md §7.3.1 documents for other implementations.
+    @Test func bucketLayoutMatchesTheSpec() {
+        let expected: [(UInt64, Int)] = [
+            (5, 5), (31, 31), (32, 32), (1_000, 190), (1_024, 192), (1_055, 192), (1_056, 193),
+        ]
+        for (value, index) in expected {
+            #expect(LatencyHistogram.bucketIndex(value) == index, "\(value) µs")
+        }
+        #expect(LatencyHistogram.bucketIndex(1 << 50) == 1_183)
+        #expect(LatencyHistogram.lowerBound(ofBucket: 192) == 1_024)
+        #expect(LatencyHistogram.lowerBound(ofBucket: 193) == 1_056)
     }
 
     @Test func smallValuesAreExact() {

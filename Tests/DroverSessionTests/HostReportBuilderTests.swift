@@ -1,7 +1,9 @@
 import DroverAgent
 import DroverHost
+import DroverProxy
 import DroverWire
 import NIOCore
+import SwiftProtobuf
 import Testing
 
 @Suite struct HostReportBuilderTests {
@@ -17,11 +19,13 @@ import Testing
                     CoreUsage(index: 1, share: CPUShare(busy: 1_000, user: 0, system: 0, iowait: 0, steal: 0)),
                 ]),
             cpuCount: 2,
-            memory: MemoryInfo(totalBytes: 8 << 30, availableBytes: 6 << 30, swapTotalBytes: 1 << 30, swapUsedBytes: 1 << 20),
+            memory: MemoryInfo(
+                totalBytes: 8 << 30, availableBytes: 6 << 30, swapTotalBytes: 1 << 30, swapUsedBytes: 1 << 20),
             disks: [
                 DiskUsage(
                     mount: MountEntry(device: "/dev/vda1", mountPoint: "/", fsType: "ext4"),
-                    usage: FilesystemUsage(totalBytes: 100, usedBytes: 40, availableBytes: 55, inodesTotal: 10, inodesFree: 3)),
+                    usage: FilesystemUsage(
+                        totalBytes: 100, usedBytes: 40, availableBytes: 55, inodesTotal: 10, inodesFree: 3))
             ],
             diskErrors: [],
             load: LoadAverage(load1Milli: 1_250, load5Milli: 800, load15Milli: 300, runningTasks: 1, totalTasks: 100),
@@ -41,7 +45,9 @@ import Testing
         #expect(report.memory.usedBytes == 2 << 30)
         #expect(report.memory.swapUsedBytes == 1 << 20)
         #expect(report.disks.count == 1)
-        #expect(report.disks[0].mountPoint == "/" && report.disks[0].device == "/dev/vda1" && report.disks[0].fsType == "ext4")
+        #expect(
+            report.disks[0].mountPoint == "/" && report.disks[0].device == "/dev/vda1"
+                && report.disks[0].fsType == "ext4")
         #expect(report.disks[0].usedBytes == 40 && report.disks[0].freeBytes == 55 && report.disks[0].inodesFree == 3)
         #expect(report.load.load1Milli == 1_250 && report.load.load15Milli == 300)
         #expect(report.uptimeSeconds == 86_400)
@@ -101,5 +107,32 @@ import Testing
         #expect(AgentConfiguration.parseInterval("0.5") == .milliseconds(500))
         #expect(AgentConfiguration.parseInterval("fast") == nil)
         #expect(AgentConfiguration.parseInterval("-1s") == nil)
+    }
+
+    /// A proxy's per-version counters in ServiceStatus.traffic: cumulative figures, non-zero
+    /// buckets ascending, versions without requests left out; the buckets decode back exactly.
+    @Test func trafficCarriesEachVersionsCountersAndDecodableBuckets() throws {
+        var canary = VersionMetrics()
+        canary.requests = 3
+        canary.errors = 1
+        for value: UInt64 in [5, 1_000, 1_024] { canary.latency.record(microseconds: value) }
+        var stable = VersionMetrics()
+        stable.requests = 2
+        for value: UInt64 in [40, 40] { stable.latency.record(microseconds: value) }
+        let traffic = HostReportBuilder.traffic(["v2": canary, "v1": stable, "v0": VersionMetrics()])
+        #expect(traffic.map(\.version) == ["v1", "v2"])
+        let v2 = traffic[1]
+        #expect(v2.requests == 3 && v2.errors == 1 && v2.latencyCount == 3 && v2.latencySumUs == 2_029)
+        #expect(v2.latencyBucketIndex == [5, 190, 192] && v2.latencyBucketCount == [1, 1, 1])
+        #expect(traffic[0].latencyBucketIndex == [40] && traffic[0].latencyBucketCount == [2])
+        let decoded = try #require(
+            LatencyHistogram(
+                buckets: zip(v2.latencyBucketIndex, v2.latencyBucketCount).map { (index: Int($0), count: $1) },
+                sumMicroseconds: v2.latencySumUs))
+        #expect(decoded.count == 3 && decoded.p50 == canary.latency.p50)
+        // Survives the wire.
+        var status = Drover_V1_ServiceStatus()
+        status.traffic = traffic
+        #expect(try Drover_V1_ServiceStatus(serializedBytes: status.serializedBytes() as [UInt8]) == status)
     }
 }

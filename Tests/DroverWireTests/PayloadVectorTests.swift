@@ -8,7 +8,12 @@ import Testing
 @Suite struct PayloadVectorTests {
     @Test func payloadsDecodeToTheirMeaningAndReencodeExactly() throws {
         let entries = try PayloadVectors.load()
-        #expect(Set(entries.map(\.name)) == ["swap_docker_http_probe", "rollback_process_tcp_probe", "confirm_known_good"])
+        #expect(
+            Set(entries.map(\.name)) == [
+                "swap_docker_http_probe", "rollback_process_tcp_probe", "confirm_known_good",
+                "swap_canary_sticky_cookie",
+                "set_weights_canary_half", "service_status_canary_traffic",
+            ])
         var deterministic = BinaryEncodingOptions()
         deterministic.useDeterministicOrdering = true
         for entry in entries {
@@ -27,6 +32,24 @@ import Testing
                 #expect(decoded == (try Drover_V1_ConfirmPayload(jsonString: entry.json)), "\(entry.name)")
                 let bytes: [UInt8] = try decoded.serializedBytes(options: deterministic)
                 #expect(bytes == entry.bytes, "\(entry.name)")
+            case Drover_V1_WeightsPayload.protoMessageName:
+                #expect(entry.kind == "COMMAND_KIND_SET_WEIGHTS")
+                let decoded = try Drover_V1_WeightsPayload(serializedBytes: entry.bytes)
+                #expect(decoded == (try Drover_V1_WeightsPayload(jsonString: entry.json)), "\(entry.name)")
+                #expect(decoded.canaryWeightBp <= 10_000, "\(entry.name)")
+                let bytes: [UInt8] = try decoded.serializedBytes(options: deterministic)
+                #expect(bytes == entry.bytes, "\(entry.name)")
+            case Drover_V1_ServiceStatus.protoMessageName:
+                #expect(entry.kind.isEmpty, "\(entry.name): not a command payload")
+                let decoded = try Drover_V1_ServiceStatus(serializedBytes: entry.bytes)
+                #expect(decoded == (try Drover_V1_ServiceStatus(jsonString: entry.json)), "\(entry.name)")
+                for traffic in decoded.traffic {
+                    #expect(traffic.latencyBucketIndex.count == traffic.latencyBucketCount.count, "\(entry.name)")
+                    #expect(traffic.latencyBucketIndex == traffic.latencyBucketIndex.sorted(), "\(entry.name)")
+                    #expect(traffic.latencyBucketCount.reduce(0, +) == traffic.latencyCount, "\(entry.name)")
+                }
+                let bytes: [UInt8] = try decoded.serializedBytes(options: deterministic)
+                #expect(bytes == entry.bytes, "\(entry.name)")
             default:
                 Issue.record("\(entry.name): unknown message type \(entry.messageType)")
             }
@@ -40,6 +63,8 @@ import Testing
             try rendered.write(toFile: PayloadVectors.path, atomically: true, encoding: .utf8)
         }
         let committed = (try? String(contentsOfFile: PayloadVectors.path, encoding: .utf8)) ?? ""
-        #expect(rendered == committed, "regenerate: DROVER_WRITE_VECTORS=1 swift test --filter committedPayloadFileMatchesCatalog")
+        #expect(
+            rendered == committed,
+            "regenerate: DROVER_WRITE_VECTORS=1 swift test --filter committedPayloadFileMatchesCatalog")
     }
 }

@@ -3,13 +3,15 @@ import Foundation
 import SwiftProtobuf
 
 /// Protocol/vectors/payloads.json: the payload messages carried inside `Command.payload`
-/// (SwapPayload, ConfirmPayload), as bytes and meaning.
+/// (SwapPayload, WeightsPayload, ConfirmPayload) and the ServiceStatus of host reports, as
+/// bytes and meaning.
 enum PayloadVectors {
     struct Vector {
         var name: String
         var description: String
-        /// The command kind whose payload this is, as the enum value's name.
-        var kind: Drover_V1_CommandKind
+        /// The command kind whose payload this is (rendered as the enum value's name); `nil`
+        /// for a message that is not a command payload (rendered as "").
+        var kind: Drover_V1_CommandKind?
         var message: any SwiftProtobuf.Message
     }
 
@@ -68,19 +70,77 @@ enum PayloadVectors {
         confirm.service = "web"
         confirm.version = "v2"
 
+        var canary = swap
+        canary.version = "v3"
+        canary.image = "ghcr.io/acme/web:v3"
+        canary.canary = true
+        canary.canaryWeightBp = 2000
+        canary.stickiness.source = .cookie
+        canary.stickiness.name = "drover_web"
+        canary.stickiness.allowlist = ["qa-team", "staff-42"]
+
+        var weights = Drover_V1_WeightsPayload()
+        weights.rolloutID = "r-5f2c"
+        weights.service = "web"
+        weights.canaryVersion = "v3"
+        weights.canaryWeightBp = 5000
+
+        var traffic = Drover_V1_VersionTraffic()
+        traffic.version = "v3"
+        traffic.requests = 1200
+        traffic.errors = 3
+        traffic.latencyCount = 1200
+        traffic.latencySumUs = 1_512_000
+        // Buckets 5 (exactly 5 µs), 32 (32 µs: 2^5 → (5-5+1)*32 + 0) and 192 (1,024–1,055 µs: 2^10 → (10-5+1)*32 + 0).
+        traffic.latencyBucketIndex = [5, 32, 192]
+        traffic.latencyBucketCount = [1, 199, 1000]
+        var stableTraffic = Drover_V1_VersionTraffic()
+        stableTraffic.version = "v2"
+        stableTraffic.requests = 4800
+        stableTraffic.latencyCount = 4800
+        stableTraffic.latencySumUs = 4_900_000
+        stableTraffic.latencyBucketIndex = [192, 193]
+        stableTraffic.latencyBucketCount = [4000, 800]
+        var status = Drover_V1_ServiceStatus()
+        status.service = "web"
+        status.version = "v2"
+        status.previousVersion = "v1"
+        status.instances = 1
+        status.publicPort = 80
+        status.canaryVersion = "v3"
+        status.canaryWeightBp = 2000
+        status.traffic = [stableTraffic, traffic]
+
         return [
             Vector(
                 name: "swap_docker_http_probe",
-                description: "SWAP of service web to v2: docker image, two env vars (map entries in key order), container port 8080 behind public port 80, HTTP probe GET /health = 200 every 5 s.",
+                description:
+                    "SWAP of service web to v2: docker image, two env vars (map entries in key order), container port 8080 behind public port 80, HTTP probe GET /health = 200 every 5 s.",
                 kind: .swap, message: swap),
             Vector(
                 name: "rollback_process_tcp_probe",
-                description: "ROLLBACK of service api to v1 with revert set: process engine, two instances, TCP probe every second, the proxy in TCP mode.",
+                description:
+                    "ROLLBACK of service api to v1 with revert set: process engine, two instances, TCP probe every second, the proxy in TCP mode.",
                 kind: .rollback, message: revert),
             Vector(
                 name: "confirm_known_good",
                 description: "CONFIRM: v2 of service web is the host's known-good version.",
                 kind: .confirm, message: confirm),
+            Vector(
+                name: "swap_canary_sticky_cookie",
+                description:
+                    "SWAP with canary set: v3 of service web starts beside the serving version and gets 2,000 bp (20 %) of the traffic; clients stick by the cookie drover_web, and the cookie values qa-team and staff-42 always go to the canary.",
+                kind: .swap, message: canary),
+            Vector(
+                name: "set_weights_canary_half",
+                description:
+                    "SET_WEIGHTS: the running canary v3 of service web gets 5,000 bp (50 %), the stable version the rest.",
+                kind: .setWeights, message: weights),
+            Vector(
+                name: "service_status_canary_traffic",
+                description:
+                    "Not a command payload: a HostReport.services entry. web serves v2 (v1 kept), canary v3 at 2,000 bp; cumulative traffic per version with the non-zero latency buckets (index ascending).",
+                kind: nil, message: status),
         ]
     }
 
@@ -93,9 +153,14 @@ enum PayloadVectors {
         kindOptions.alwaysPrintEnumsAsInts = false
         var out = "[\n"
         for (index, vector) in vectors.enumerated() {
-            var command = Drover_V1_Command()
-            command.kind = vector.kind
-            let kindName = try Google_Protobuf_Struct(jsonString: command.jsonString(options: kindOptions)).fields["kind"]!.stringValue
+            var kindName = ""
+            if let kind = vector.kind {
+                var command = Drover_V1_Command()
+                command.kind = kind
+                kindName = try Google_Protobuf_Struct(jsonString: command.jsonString(options: kindOptions)).fields[
+                    "kind"]!
+                    .stringValue
+            }
             let bytes: [UInt8] = try vector.message.serializedBytes(options: serialize)
             out += "  {\n"
             out += "    \"name\": \"\(vector.name)\",\n"

@@ -11,6 +11,10 @@ import DroverRuntime
 ///   when the engine no longer has them.
 /// - The previous version's instances are stopped when running; those the engine no longer has
 ///   are forgotten.
+/// - A canary whose swap was cut short is removed that way too (stable serves 100 %); a canary
+///   whose swap finished keeps running at its journalled weight: its instances are started when
+///   not running, those the engine no longer has are forgotten (no instance left: no canary).
+/// - A canary abort cut short is finished: the canary's instances are removed.
 /// - Any other instance of a journalled service is a stray and is removed.
 public struct RecoveryPlan: Sendable, Equatable {
     /// One thing to do.
@@ -48,7 +52,29 @@ public struct RecoveryPlan: Sendable, Equatable {
             }
             var accounted = Set<String>()
 
-            if let swap = record.swap {
+            if let swap = record.swap, swap.isCanaryAbort(in: record), let canary = record.canary?.deployment {
+                // Stable never stopped: finish the abort rather than bring the canary back.
+                let canarySeen = observed[canary.order.engine].map { list in
+                    list.filter { $0.labels[DroverLabels.service] == service }
+                }
+                for instance in canary.instances {
+                    let status = canarySeen?.first { $0.id.rawValue == instance.id || $0.name == instance.name }
+                    if canarySeen == nil || status != nil {
+                        actions.append(
+                            .remove(engine: canary.order.engine, id: status?.id.rawValue ?? instance.id, grace: .zero))
+                    }
+                    if let status { accounted.insert(status.id.rawValue) }
+                }
+                let started = journal.commands[swap.commandID]?.startedUnixMs ?? nowUnixMs
+                journal.abortCanary(
+                    service: service,
+                    result: SwapResult(
+                        outcome: .succeeded,
+                        message: "agent restarted during the canary abort (step \(swap.step.rawValue)); finished on "
+                            + "restart: canary \(canary.version) removed, \(swap.targetVersion) serves all traffic",
+                        startedUnixMs: started, finishedUnixMs: nowUnixMs,
+                        details: ["version": swap.targetVersion, "canaryRemoved": canary.version]))
+            } else if let swap = record.swap {
                 for instance in swap.created {
                     let status = find(instance)
                     if seen == nil || status != nil {
@@ -95,6 +121,28 @@ public struct RecoveryPlan: Sendable, Equatable {
                         actions.append(.recreate(service: service, instance: instance))
                     }
                 }
+            }
+
+            if var canary = journal.services[service]?.canary {
+                let canaryEngine = canary.deployment.order.engine
+                let canarySeen = observed[canaryEngine].map { list in
+                    list.filter { $0.labels[DroverLabels.service] == service }
+                }
+                canary.deployment.instances = canary.deployment.instances.filter { instance in
+                    guard let canarySeen else {
+                        actions.append(.start(engine: canaryEngine, id: instance.id))
+                        return true
+                    }
+                    guard
+                        let status = canarySeen.first(where: {
+                            $0.id.rawValue == instance.id || $0.name == instance.name
+                        })
+                    else { return false }
+                    accounted.insert(status.id.rawValue)
+                    if !status.isRunning { actions.append(.start(engine: canaryEngine, id: status.id.rawValue)) }
+                    return true
+                }
+                journal.services[service]?.canary = canary.deployment.instances.isEmpty ? nil : canary
             }
 
             if var previous = record.previous {

@@ -24,4 +24,10 @@ public struct ServiceState: Sendable, Equatable {
     public var knownGoodVersion: String?
     /// The command swapping the service right now.
     public var swapInProgress: String?
+    /// The version running as canary beside ``version``.
+    public var canaryVersion: String? = nil
+    /// The canary's share of the traffic, basis points (0 without a canary).
+    public var canaryWeight: Int = 0
+    /// The canary's instances.
+    public var canaryInstances: [Instance] = []
 }

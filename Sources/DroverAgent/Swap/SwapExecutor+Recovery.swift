@@ -47,14 +47,15 @@ extension SwapExecutor {
             guard let current = journal.services[service]?.current else { continue }
             do {
                 let router = try makeRouter(current.order.proxyConfiguration(host: configuration.proxyHost))
-                try await router.update(RoutingTable(backends: backends(current.instances, version: current.version)))
+                try await router.update(routingTable(for: service))
                 let bound = try await router.start()
                 guard accepting else {
                     await router.close(timeout: .zero)
                     break
                 }
                 proxies[service] = RunningProxy(
-                    router: router, publicPort: current.order.publicPort, mode: current.order.proxyMode, boundPort: bound)
+                    router: router, publicPort: current.order.publicPort, mode: current.order.proxyMode,
+                    boundPort: bound)
             } catch {
                 logger.error(
                     "recovery: cannot start the proxy of \(service) on port \(current.order.publicPort): \(error)")
@@ -86,11 +87,12 @@ extension SwapExecutor {
     }
 
     /// Swaps `service` back to the version the controller last confirmed, with that version's
-    /// journalled order as a revert (kept instances reused, first passing probe enough).
+    /// journalled order as a revert (kept instances reused, first passing probe enough); a
+    /// running canary is removed too (aborted when the confirmed version serves).
     ///
     /// Meant for an agent that lost its controller mid-rollout; the caller decides when. A swap
     /// of the service under way is waited for first. Returns `nil` when there is no known-good
-    /// version, when it already serves, or when the executor is not accepting orders.
+    /// version, when it already serves without a canary, or when the executor is not accepting orders.
     public func revertToKnownGood(service: String) async -> SwapResult? {
         while accepting, journal.services[service]?.swap != nil {
             // Polled: the running swap ends within its own deadlines.
@@ -98,10 +100,11 @@ extension SwapExecutor {
             if Task.isCancelled { return nil }
         }
         guard let known = journal.services[service]?.knownGood,
-            journal.services[service]?.current?.version != known.version
+            journal.services[service]?.current?.version != known.version || journal.services[service]?.canary != nil
         else { return nil }
         var order = known.order
         order.revert = true
+        order.canary = false
         let commandID =
             "revert-\(service)-\(clock.unixMillis())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         do {

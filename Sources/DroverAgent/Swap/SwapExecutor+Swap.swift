@@ -44,6 +44,19 @@ extension SwapExecutor {
             persistOrLog { $0.abandon(service: service, result: result) }
             return result
         }
+        if order.canary {
+            return await canarySwap(commandID: commandID, order: order, engine: engine, startedUnixMs: startedUnixMs)
+        }
+        if let record = journal.services[service], let canary = record.canary {
+            if canary.deployment.version == order.version {
+                return await promote(commandID: commandID, order: order, startedUnixMs: startedUnixMs)
+            }
+            if record.swap?.isCanaryAbort(in: record) == true {
+                return await abortCanary(commandID: commandID, order: order, startedUnixMs: startedUnixMs)
+            }
+        }
+        // A canary of another version ends with this swap: drained beside the old version, then removed.
+        let retiring = journal.services[service]?.canary?.deployment
 
         // Up to the shift: new instances, started and healthy.
         let instances: [SwapJournal.Instance]
@@ -66,7 +79,7 @@ extension SwapExecutor {
             }
             try Task.checkCancellation()
             try advance(.shifting, commandID, order, "moving traffic to \(order.version)")
-            try await shiftTraffic(service: service, order: order, to: instances, from: old)
+            try await shiftTraffic(service: service, order: order, to: instances, from: old, alsoDraining: retiring)
         } catch {
             let cancelled = error is CancellationError || Task.isCancelled
             let result =
@@ -82,11 +95,21 @@ extension SwapExecutor {
 
         // From the shift on: no way back, only forward.
         var message = "\(order.version) serves \(service) on port \(order.publicPort)"
-        if let old {
+        if old != nil || retiring != nil {
             persistOrLog { $0.begin(.draining, service: service) }
-            report(commandID, order, .draining, "draining \(old.version)")
-            let forced = await drainOld(service: service, order: order, old: old)
+            report(
+                commandID, order, .draining,
+                "draining \([old, retiring].compactMap { $0?.version }.joined(separator: " and "))")
+            let forced = await drainOld(
+                service: service, order: order, draining: [old, retiring].compactMap { $0 },
+                then: routingTable(backends(instances, version: order.version), stickiness: order.stickiness))
             if forced > 0 { details["forceClosed"] = String(forced) }
+        }
+        if let retiring {
+            await removeInstances(retiring, grace: patience(order.stopGrace))
+            details["canaryRemoved"] = retiring.version
+        }
+        if let old {
             persistOrLog { $0.begin(.stoppingOld, service: service) }
             report(commandID, order, .stoppingOld, "stopping \(old.version)")
             let problems = await stopInstances(old, grace: patience(order.stopGrace))
@@ -229,18 +252,31 @@ extension SwapExecutor {
         }
     }
 
-    /// Gives the new instances all the traffic. The old backends stay in the table, draining,
-    /// so requests already on them finish; a new proxy is started on a first deploy (or when
-    /// the public port changes).
+    /// A table of `backends` with the stickiness and canary allowlist of `stickiness`.
+    func routingTable(_ backends: [Backend], canaryVersion: String? = nil, stickiness: Stickiness?) -> RoutingTable {
+        RoutingTable(
+            backends: backends, canaryVersion: canaryVersion, stickiness: stickiness?.keySource,
+            canaryAllowlist: Set(stickiness?.allowlist ?? []))
+    }
+
+    /// The backends of deployments on their way out: weight 0, draining.
+    func drainingBackends(_ deployments: [SwapJournal.Deployment]) -> [Backend] {
+        deployments.flatMap { backends($0.instances, version: $0.version) }.map {
+            Backend(id: $0.id, version: $0.version, host: $0.host, port: $0.port, weight: 0, state: .draining)
+        }
+    }
+
+    /// Gives the new instances all the traffic. The old backends (and a canary's, with
+    /// `alsoDraining`) stay in the table, draining, so requests already on them finish; a new
+    /// proxy is started on a first deploy (or when the public port changes).
     func shiftTraffic(
-        service: String, order: SwapOrder, to instances: [SwapJournal.Instance], from old: SwapJournal.Deployment?
+        service: String, order: SwapOrder, to instances: [SwapJournal.Instance], from old: SwapJournal.Deployment?,
+        alsoDraining retiring: SwapJournal.Deployment? = nil
     ) async throws {
         let incoming = backends(instances, version: order.version)
         if let proxy = proxies[service], proxy.publicPort == order.publicPort, proxy.mode == order.proxyMode {
-            let draining = (old.map { backends($0.instances, version: $0.version) } ?? []).map {
-                Backend(id: $0.id, version: $0.version, host: $0.host, port: $0.port, weight: 0, state: .draining)
-            }
-            try await proxy.router.update(RoutingTable(backends: incoming + draining))
+            let draining = drainingBackends([old, retiring].compactMap { $0 })
+            try await proxy.router.update(routingTable(incoming + draining, stickiness: order.stickiness))
             return
         }
         if let same = proxies[service], same.publicPort == order.publicPort {
@@ -251,7 +287,7 @@ extension SwapExecutor {
         let router = try makeRouter(order.proxyConfiguration(host: configuration.proxyHost))
         let bound: Int
         do {
-            try await router.update(RoutingTable(backends: incoming))
+            try await router.update(routingTable(incoming, stickiness: order.stickiness))
             bound = try await router.start()
         } catch {
             await router.close(timeout: .zero)
@@ -259,27 +295,29 @@ extension SwapExecutor {
                 "cannot start the proxy on \(configuration.proxyHost):\(order.publicPort): \(error)")
         }
         let replaced = proxies[service]
-        proxies[service] = RunningProxy(router: router, publicPort: order.publicPort, mode: order.proxyMode, boundPort: bound)
+        proxies[service] = RunningProxy(
+            router: router, publicPort: order.publicPort, mode: order.proxyMode, boundPort: bound)
         if let replaced {
             // The public port changed: the old listener finishes what it has, then goes.
             await replaced.router.close(timeout: patience(order.drainTimeout))
         }
     }
 
-    /// Drains the old backends (all at once, each up to the drain timeout), then drops them
-    /// from the table. Returns how many requests had to be cut off.
-    func drainOld(service: String, order: SwapOrder, old: SwapJournal.Deployment) async -> Int {
+    /// Drains the backends of `draining` (all at once, each up to the drain timeout), then
+    /// drops them from the table by installing `table`. Returns how many requests had to be cut off.
+    func drainOld(
+        service: String, order: SwapOrder, draining: [SwapJournal.Deployment], then table: RoutingTable
+    ) async -> Int {
         guard let proxy = proxies[service]?.router else { return 0 }
         let timeout = patience(order.drainTimeout)
         let forced = await withTaskGroup(of: Int.self) { group in
-            for instance in old.instances {
+            for instance in draining.flatMap(\.instances) {
                 group.addTask { await proxy.drain(backendID: instance.id, timeout: timeout).forceClosed }
             }
             return await group.reduce(0, +)
         }
-        let current = journal.services[service]?.swap?.instances ?? []
         do {
-            try await proxy.update(RoutingTable(backends: backends(current, version: order.version)))
+            try await proxy.update(table)
         } catch {
             logger.error("cannot drop the drained backends: \(error)", ["service": service])
         }
@@ -303,11 +341,11 @@ extension SwapExecutor {
         return problems
     }
 
-    /// Stops and removes a deployment's instances (a version no longer kept).
-    func removeInstances(_ deployment: SwapJournal.Deployment) async {
+    /// Stops (with `grace`) and removes a deployment's instances (a version no longer kept).
+    func removeInstances(_ deployment: SwapJournal.Deployment, grace: Duration = .zero) async {
         guard let engine = engines[deployment.order.engine] else { return }
         for instance in deployment.instances {
-            await remove(InstanceID(instance.id), engine: engine, grace: .zero)
+            await remove(InstanceID(instance.id), engine: engine, grace: grace)
         }
     }
 

@@ -21,7 +21,8 @@ extension SwapExecutor {
         if let proxy = proxies.removeValue(forKey: service) {
             await proxy.router.close(timeout: record.current?.order.drainTimeout ?? .seconds(5))
         }
-        var instances = [record.current, record.previous].compactMap { $0 }.flatMap { deployment in
+        var instances = [record.current, record.previous, record.canary?.deployment].compactMap { $0 }.flatMap {
+            deployment in
             deployment.instances.map { ($0, deployment.order) }
         }
         if let swap = record.swap { instances += swap.instances.map { ($0, swap.order) } }
@@ -29,7 +30,8 @@ extension SwapExecutor {
             guard let engine = engines[order.engine] else { continue }
             await remove(InstanceID(instance.id), engine: engine, grace: order.stopGrace)
         }
-        logger.notice("service removed from this host", ["service": service, "version": record.current?.version ?? "-"])
+        logger.notice(
+            "service removed from this host", ["service": service, "version": record.current?.version ?? "-"])
         return record.current?.version
     }
 

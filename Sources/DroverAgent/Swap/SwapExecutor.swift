@@ -36,6 +36,9 @@ public actor SwapExecutor {
     var proxies: [String: RunningProxy] = [:]
     /// Swaps running now: service → command id.
     var executing: [String: String] = [:]
+    /// `SET_WEIGHTS` commands whose table is on its way to the proxy: service → command id
+    /// (a swap admitted meanwhile could have its table overtaken by the older one).
+    var weightChanges: [String: String] = [:]
     var recovered = false
     var accepting = true
     var runStarted = false
@@ -143,12 +146,26 @@ public actor SwapExecutor {
                 service: service, version: current.version,
                 instances: current.instances.map { ServiceState.Instance(id: $0.id, name: $0.name, port: $0.port) },
                 proxyPort: proxies[service]?.boundPort, previousVersion: record.previous?.version,
-                knownGoodVersion: record.knownGood?.version, swapInProgress: record.swap?.commandID)
+                knownGoodVersion: record.knownGood?.version, swapInProgress: record.swap?.commandID,
+                canaryVersion: record.canary?.deployment.version, canaryWeight: record.canary?.weight ?? 0,
+                canaryInstances: record.canary?.deployment.instances.map {
+                    ServiceState.Instance(id: $0.id, name: $0.name, port: $0.port)
+                } ?? [])
         }
     }
 
     /// A copy of the journal as it stands.
     public func journalSnapshot() -> SwapJournal { journal }
+
+    /// Each running proxy's cumulative per-version counters, by service (the signals a host
+    /// report carries for canary analysis).
+    public func trafficStatistics() async -> [String: [String: VersionMetrics]] {
+        var statistics: [String: [String: VersionMetrics]] = [:]
+        for (service, proxy) in proxies {
+            statistics[service] = await proxy.router.statistics()
+        }
+        return statistics
+    }
 
     // MARK: - lifecycle
 
@@ -223,8 +240,12 @@ public actor SwapExecutor {
         if let swap = journal.services[order.service]?.swap {
             throw .busy(service: order.service, commandID: swap.commandID)
         }
+        if let change = weightChanges[order.service] { throw .busy(service: order.service, commandID: change) }
         for (other, record) in journal.services where other != order.service {
-            let ports = [record.current?.order.publicPort, record.swap?.order.publicPort].compactMap { $0 }
+            let ports = [
+                record.current?.order.publicPort, record.swap?.order.publicPort,
+                record.canary?.deployment.order.publicPort,
+            ].compactMap { $0 }
             if ports.contains(order.publicPort) {
                 throw .invalidOrder("public port \(order.publicPort) is taken by service \(other)")
             }

@@ -77,16 +77,38 @@ extension SwapJournal {
         public var knownGood: Deployment?
         /// The swap under way.
         public var swap: InProgress?
+        /// The canary running beside ``current``, once its swap has finished.
+        public var canary: Canary?
 
         /// An empty record.
         public init(
             current: Deployment? = nil, previous: Deployment? = nil, knownGood: Deployment? = nil,
-            swap: InProgress? = nil
+            swap: InProgress? = nil, canary: Canary? = nil
         ) {
             self.current = current
             self.previous = previous
             self.knownGood = knownGood
             self.swap = swap
+            self.canary = canary
+        }
+
+        /// The stickiness in force: the canary's order's when a canary runs, else the current one's.
+        public var stickiness: Stickiness? {
+            canary?.deployment.order.stickiness ?? (canary == nil ? current?.order.stickiness : nil)
+        }
+    }
+
+    /// A canary: a version running beside the current one with a share of the traffic.
+    public struct Canary: Sendable, Equatable, Codable {
+        /// The canary's version, order and instances.
+        public var deployment: Deployment
+        /// Its share of the traffic in basis points (the current version gets the rest).
+        public var weight: Int
+
+        /// A canary.
+        public init(deployment: Deployment, weight: Int) {
+            self.deployment = deployment
+            self.weight = weight
         }
     }
 

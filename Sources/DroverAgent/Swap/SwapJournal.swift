@@ -56,9 +56,13 @@ public struct SwapJournal: Sendable, Equatable, Codable {
     public mutating func commit(service: String, result: SwapResult) -> Deployment? {
         guard var record = services[service], let swap = record.swap else { return nil }
         let dropped = superseded(service: service)
+        // A promotion adopts the canary's instances; any other swap ends the canary too.
+        let promoted = record.canary.map { $0.deployment.version == swap.targetVersion ? $0.deployment.instances : [] }
         record.previous = record.current
-        record.current = Deployment(version: swap.targetVersion, order: swap.order, instances: swap.instances)
+        record.current = Deployment(
+            version: swap.targetVersion, order: swap.order, instances: swap.instances + (promoted ?? []))
         record.swap = nil
+        record.canary = nil
         services[service] = record
         finish(commandID: swap.commandID, result: result)
         return dropped

@@ -4,7 +4,7 @@ extension SwapOrder {
     private enum CodingKeys: String, CodingKey {
         case service, version, engine, image, command, environment, containerPort, publicPort, instances
         case health, healthInterval, healthTimeout, healthyThreshold, unhealthyThreshold, startPeriod
-        case healthyDeadline, drainTimeout, stopGrace, revert, proxyMode
+        case healthyDeadline, drainTimeout, stopGrace, revert, proxyMode, canary, canaryWeight, stickiness
     }
 
     public init(from decoder: any Decoder) throws {
@@ -33,7 +33,11 @@ extension SwapOrder {
             stopGrace: try duration(.stopGrace),
             revert: try container.decodeIfPresent(Bool.self, forKey: .revert) ?? false,
             // Journals written before the mode existed were HTTP.
-            proxyMode: try container.decodeIfPresent(ProxyMode.self, forKey: .proxyMode) ?? .http)
+            proxyMode: try container.decodeIfPresent(ProxyMode.self, forKey: .proxyMode) ?? .http,
+            // Journals written before canaries existed hold none.
+            canary: try container.decodeIfPresent(Bool.self, forKey: .canary) ?? false,
+            canaryWeight: try container.decodeIfPresent(Int.self, forKey: .canaryWeight) ?? 0,
+            stickiness: try container.decodeIfPresent(Stickiness.self, forKey: .stickiness))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -58,5 +62,8 @@ extension SwapOrder {
         try container.encode(stopGrace.wholeMilliseconds, forKey: .stopGrace)
         try container.encode(revert, forKey: .revert)
         try container.encode(proxyMode, forKey: .proxyMode)
+        try container.encode(canary, forKey: .canary)
+        try container.encode(canaryWeight, forKey: .canaryWeight)
+        try container.encodeIfPresent(stickiness, forKey: .stickiness)
     }
 }

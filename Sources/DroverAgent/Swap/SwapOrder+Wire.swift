@@ -16,7 +16,8 @@ extension SwapOrder {
         }
         let health: HealthProbe
         switch payload.health.probe {
-        case .http(let http): health = .http(path: http.path.isEmpty ? "/" : http.path, status: Int(http.status == 0 ? 200 : http.status))
+        case .http(let http):
+            health = .http(path: http.path.isEmpty ? "/" : http.path, status: Int(http.status == 0 ? 200 : http.status))
         case .tcp: health = .tcp
         case .exec(let exec): health = .exec(exec.command)
         case nil: throw .invalidOrder("health has no probe (http, tcp or exec)")
@@ -44,7 +45,31 @@ extension SwapOrder {
             drainTimeout: .milliseconds(Int64(payload.drainTimeoutMs)),
             stopGrace: ms(payload.stopGraceMs, default: .seconds(10)),
             revert: revert || payload.revert,
-            proxyMode: payload.proxyMode == .tcp ? .tcp : .http)
+            proxyMode: payload.proxyMode == .tcp ? .tcp : .http,
+            canary: payload.canary,
+            canaryWeight: Int(payload.canaryWeightBp),
+            stickiness: try Stickiness(wire: payload.hasStickiness ? payload.stickiness : nil))
+    }
+}
+
+extension Stickiness {
+    /// The wire's stickiness; `nil` when unset or `SOURCE_UNSPECIFIED` with no allowlist.
+    ///
+    /// - Throws: ``SwapError/invalidOrder(_:)`` for an allowlist without a source or an
+    ///   unknown source.
+    init?(wire: Drover_V1_Stickiness?) throws(SwapError) {
+        guard let wire else { return nil }
+        switch wire.source {
+        case .unspecified:
+            guard wire.allowlist.isEmpty else {
+                throw .invalidOrder("stickiness has an allowlist but no source (cookie, header or client address)")
+            }
+            return nil
+        case .cookie: self.init(source: .cookie, name: wire.name, allowlist: wire.allowlist)
+        case .header: self.init(source: .header, name: wire.name, allowlist: wire.allowlist)
+        case .clientAddress: self.init(source: .clientAddress, name: "", allowlist: wire.allowlist)
+        case .UNRECOGNIZED(let value): throw .invalidOrder("unknown stickiness source \(value)")
+        }
     }
 }
 

@@ -71,6 +71,13 @@ public struct SwapOrder: Sendable, Equatable, Codable {
     public var revert: Bool
     /// How the proxy on ``publicPort`` forwards.
     public var proxyMode: ProxyMode
+    /// Start beside the serving version as its canary, with ``canaryWeight`` of the traffic,
+    /// instead of replacing it.
+    public var canary: Bool
+    /// The canary's share of the traffic in basis points, 0…10,000 (canary orders only).
+    public var canaryWeight: Int
+    /// The routing table's stickiness and canary allowlist from this order on; `nil`: none.
+    public var stickiness: Stickiness?
 
     /// An order; the defaults follow DESIGN.md (probe every 5 s, 2 s timeout, 2 passes, 3
     /// failures, 30 s drain).
@@ -94,7 +101,10 @@ public struct SwapOrder: Sendable, Equatable, Codable {
         drainTimeout: Duration = .seconds(30),
         stopGrace: Duration = .seconds(10),
         revert: Bool = false,
-        proxyMode: ProxyMode = .http
+        proxyMode: ProxyMode = .http,
+        canary: Bool = false,
+        canaryWeight: Int = 0,
+        stickiness: Stickiness? = nil
     ) {
         self.service = service
         self.version = version
@@ -116,6 +126,9 @@ public struct SwapOrder: Sendable, Equatable, Codable {
         self.stopGrace = stopGrace
         self.revert = revert
         self.proxyMode = proxyMode
+        self.canary = canary
+        self.canaryWeight = canaryWeight
+        self.stickiness = stickiness
     }
 
     /// The most instances of one version an order may ask for on one host.
@@ -176,6 +189,10 @@ public struct SwapOrder: Sendable, Equatable, Codable {
         guard healthyDeadline > .zero else { throw invalid("healthyDeadline must be positive") }
         guard drainTimeout >= .zero else { throw invalid("drainTimeout must not be negative") }
         guard stopGrace >= .zero else { throw invalid("stopGrace must not be negative") }
+        guard (0...10_000).contains(canaryWeight) else {
+            throw invalid("canary weight \(canaryWeight) bp is outside 0…10000")
+        }
+        if let stickiness { try stickiness.validate() }
     }
 
     /// Lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit.

@@ -625,6 +625,46 @@ public nonisolated struct Drover_V1_ServiceStatus: Sendable {
   /// version of a swap in progress; empty if none
   public var swappingTo: String = String()
 
+  /// version running as canary beside `version`; empty if none
+  public var canaryVersion: String = String()
+
+  /// the canary's share of traffic, 0..10000
+  public var canaryWeightBp: UInt32 = 0
+
+  /// cumulative proxy counters per version (see §7.3.1)
+  public var traffic: [Drover_V1_VersionTraffic] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Cumulative counters of one version since the service's proxy started (a decrease between
+/// reports means the proxy restarted). Latency buckets as LatencyHistogram (Protocol/README.md):
+/// only non-zero buckets, index ascending.
+public nonisolated struct Drover_V1_VersionTraffic: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var version: String = String()
+
+  /// requests (HTTP) or connections (TCP)
+  public var requests: UInt64 = 0
+
+  /// 5xx answers and failed upstream connects
+  public var errors: UInt64 = 0
+
+  /// latencies recorded
+  public var latencyCount: UInt64 = 0
+
+  /// their sum, microseconds
+  public var latencySumUs: UInt64 = 0
+
+  public var latencyBucketIndex: [UInt32] = []
+
+  public var latencyBucketCount: [UInt64] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1186,6 +1226,28 @@ public nonisolated struct Drover_V1_SwapPayload: @unchecked Sendable {
     set {_uniqueStorage()._proxyMode = newValue}
   }
 
+  /// start beside the serving version and give it canary_weight_bp
+  public var canary: Bool {
+    get {_storage._canary}
+    set {_uniqueStorage()._canary = newValue}
+  }
+
+  /// canary's share of the proxy's traffic, 0..10000 (canary only)
+  public var canaryWeightBp: UInt32 {
+    get {_storage._canaryWeightBp}
+    set {_uniqueStorage()._canaryWeightBp = newValue}
+  }
+
+  /// the routing table's stickiness and canary allowlist; unset: none
+  public var stickiness: Drover_V1_Stickiness {
+    get {_storage._stickiness ?? Drover_V1_Stickiness()}
+    set {_uniqueStorage()._stickiness = newValue}
+  }
+  /// Returns true if `stickiness` has been explicitly set.
+  public var hasStickiness: Bool {_storage._stickiness != nil}
+  /// Clears the value of `stickiness`. Subsequent reads from it will return its default value.
+  public mutating func clearStickiness() {_uniqueStorage()._stickiness = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1196,6 +1258,99 @@ public nonisolated struct Drover_V1_SwapPayload: @unchecked Sendable {
 /// Payload of COMMAND_KIND_CONFIRM: the rollout that put `version` on this host is over;
 /// the agent records it as the service's known-good version (the one it returns to on its own
 /// if it loses the controller in the middle of a later rollout).
+/// How the proxy keeps a client on one version, and which clients always see the canary.
+public nonisolated struct Drover_V1_Stickiness: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var source: Drover_V1_Stickiness.Source = .unspecified
+
+  /// cookie or header name
+  public var name: String = String()
+
+  /// sticky keys always routed to the canary
+  public var allowlist: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Source: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// no stickiness: every request chosen by weight
+    case unspecified // = 0
+
+    /// a cookie named `name` (set by the proxy when missing)
+    case cookie // = 1
+
+    /// a request header named `name`
+    case header // = 2
+
+    /// the client's IP address
+    case clientAddress // = 3
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .cookie
+      case 2: self = .header
+      case 3: self = .clientAddress
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .cookie: return 1
+      case .header: return 2
+      case .clientAddress: return 3
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Drover_V1_Stickiness.Source] = [
+      .unspecified,
+      .cookie,
+      .header,
+      .clientAddress,
+    ]
+
+  }
+
+  public init() {}
+}
+
+/// Payload of COMMAND_KIND_SET_WEIGHTS: the split on this host between a service's stable
+/// version and its running canary (Protocol/README.md §7.3.1).
+public nonisolated struct Drover_V1_WeightsPayload: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the rollout this belongs to (informational)
+  public var rolloutID: String = String()
+
+  /// service name
+  public var service: String = String()
+
+  /// the canary that must be running here
+  public var canaryVersion: String = String()
+
+  /// canary's share, 0..10000; stable gets the rest
+  public var canaryWeightBp: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Drover_V1_ConfirmPayload: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1700,7 +1855,7 @@ nonisolated extension Drover_V1_HostReport: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Drover_V1_ServiceStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServiceStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}service\0\u{1}version\0\u{3}previous_version\0\u{1}instances\0\u{3}public_port\0\u{3}swapping_to\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}service\0\u{1}version\0\u{3}previous_version\0\u{1}instances\0\u{3}public_port\0\u{3}swapping_to\0\u{3}canary_version\0\u{3}canary_weight_bp\0\u{1}traffic\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1714,6 +1869,9 @@ nonisolated extension Drover_V1_ServiceStatus: SwiftProtobuf.Message, SwiftProto
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.instances) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.publicPort) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.swappingTo) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.canaryVersion) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.canaryWeightBp) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.traffic) }()
       default: break
       }
     }
@@ -1738,6 +1896,15 @@ nonisolated extension Drover_V1_ServiceStatus: SwiftProtobuf.Message, SwiftProto
     if !self.swappingTo.isEmpty {
       try visitor.visitSingularStringField(value: self.swappingTo, fieldNumber: 6)
     }
+    if !self.canaryVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.canaryVersion, fieldNumber: 7)
+    }
+    if self.canaryWeightBp != 0 {
+      try visitor.visitSingularUInt32Field(value: self.canaryWeightBp, fieldNumber: 8)
+    }
+    if !self.traffic.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.traffic, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1748,6 +1915,69 @@ nonisolated extension Drover_V1_ServiceStatus: SwiftProtobuf.Message, SwiftProto
     if lhs.instances != rhs.instances {return false}
     if lhs.publicPort != rhs.publicPort {return false}
     if lhs.swappingTo != rhs.swappingTo {return false}
+    if lhs.canaryVersion != rhs.canaryVersion {return false}
+    if lhs.canaryWeightBp != rhs.canaryWeightBp {return false}
+    if lhs.traffic != rhs.traffic {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_VersionTraffic: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VersionTraffic"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}requests\0\u{1}errors\0\u{3}latency_count\0\u{3}latency_sum_us\0\u{3}latency_bucket_index\0\u{3}latency_bucket_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.requests) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.errors) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.latencyCount) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.latencySumUs) }()
+      case 6: try { try decoder.decodeRepeatedUInt32Field(value: &self.latencyBucketIndex) }()
+      case 7: try { try decoder.decodeRepeatedUInt64Field(value: &self.latencyBucketCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 1)
+    }
+    if self.requests != 0 {
+      try visitor.visitSingularUInt64Field(value: self.requests, fieldNumber: 2)
+    }
+    if self.errors != 0 {
+      try visitor.visitSingularUInt64Field(value: self.errors, fieldNumber: 3)
+    }
+    if self.latencyCount != 0 {
+      try visitor.visitSingularUInt64Field(value: self.latencyCount, fieldNumber: 4)
+    }
+    if self.latencySumUs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.latencySumUs, fieldNumber: 5)
+    }
+    if !self.latencyBucketIndex.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.latencyBucketIndex, fieldNumber: 6)
+    }
+    if !self.latencyBucketCount.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.latencyBucketCount, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_VersionTraffic, rhs: Drover_V1_VersionTraffic) -> Bool {
+    if lhs.version != rhs.version {return false}
+    if lhs.requests != rhs.requests {return false}
+    if lhs.errors != rhs.errors {return false}
+    if lhs.latencyCount != rhs.latencyCount {return false}
+    if lhs.latencySumUs != rhs.latencySumUs {return false}
+    if lhs.latencyBucketIndex != rhs.latencyBucketIndex {return false}
+    if lhs.latencyBucketCount != rhs.latencyBucketCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2415,7 +2645,7 @@ nonisolated extension Drover_V1_ExecProbe: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SwapPayload"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rollout_id\0\u{1}service\0\u{1}version\0\u{1}engine\0\u{1}image\0\u{1}command\0\u{1}env\0\u{3}container_port\0\u{3}public_port\0\u{1}instances\0\u{1}health\0\u{3}healthy_deadline_ms\0\u{3}drain_timeout_ms\0\u{3}stop_grace_ms\0\u{1}revert\0\u{3}proxy_mode\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rollout_id\0\u{1}service\0\u{1}version\0\u{1}engine\0\u{1}image\0\u{1}command\0\u{1}env\0\u{3}container_port\0\u{3}public_port\0\u{1}instances\0\u{1}health\0\u{3}healthy_deadline_ms\0\u{3}drain_timeout_ms\0\u{3}stop_grace_ms\0\u{1}revert\0\u{3}proxy_mode\0\u{1}canary\0\u{3}canary_weight_bp\0\u{1}stickiness\0")
 
   fileprivate class _StorageClass {
     var _rolloutID: String = String()
@@ -2434,6 +2664,9 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
     var _stopGraceMs: UInt32 = 0
     var _revert: Bool = false
     var _proxyMode: Drover_V1_ProxyMode = .unspecified
+    var _canary: Bool = false
+    var _canaryWeightBp: UInt32 = 0
+    var _stickiness: Drover_V1_Stickiness? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2460,6 +2693,9 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
       _stopGraceMs = source._stopGraceMs
       _revert = source._revert
       _proxyMode = source._proxyMode
+      _canary = source._canary
+      _canaryWeightBp = source._canaryWeightBp
+      _stickiness = source._stickiness
     }
   }
 
@@ -2494,6 +2730,9 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
         case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._stopGraceMs) }()
         case 15: try { try decoder.decodeSingularBoolField(value: &_storage._revert) }()
         case 16: try { try decoder.decodeSingularEnumField(value: &_storage._proxyMode) }()
+        case 17: try { try decoder.decodeSingularBoolField(value: &_storage._canary) }()
+        case 18: try { try decoder.decodeSingularUInt32Field(value: &_storage._canaryWeightBp) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._stickiness) }()
         default: break
         }
       }
@@ -2554,6 +2793,15 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
       if _storage._proxyMode != .unspecified {
         try visitor.visitSingularEnumField(value: _storage._proxyMode, fieldNumber: 16)
       }
+      if _storage._canary != false {
+        try visitor.visitSingularBoolField(value: _storage._canary, fieldNumber: 17)
+      }
+      if _storage._canaryWeightBp != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._canaryWeightBp, fieldNumber: 18)
+      }
+      try { if let v = _storage._stickiness {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2579,10 +2827,102 @@ nonisolated extension Drover_V1_SwapPayload: SwiftProtobuf.Message, SwiftProtobu
         if _storage._stopGraceMs != rhs_storage._stopGraceMs {return false}
         if _storage._revert != rhs_storage._revert {return false}
         if _storage._proxyMode != rhs_storage._proxyMode {return false}
+        if _storage._canary != rhs_storage._canary {return false}
+        if _storage._canaryWeightBp != rhs_storage._canaryWeightBp {return false}
+        if _storage._stickiness != rhs_storage._stickiness {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_Stickiness: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Stickiness"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}source\0\u{1}name\0\u{1}allowlist\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.source) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.allowlist) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.source != .unspecified {
+      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.allowlist.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.allowlist, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_Stickiness, rhs: Drover_V1_Stickiness) -> Bool {
+    if lhs.source != rhs.source {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.allowlist != rhs.allowlist {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Drover_V1_Stickiness.Source: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SOURCE_UNSPECIFIED\0\u{1}SOURCE_COOKIE\0\u{1}SOURCE_HEADER\0\u{1}SOURCE_CLIENT_ADDRESS\0")
+}
+
+nonisolated extension Drover_V1_WeightsPayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WeightsPayload"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rollout_id\0\u{1}service\0\u{3}canary_version\0\u{3}canary_weight_bp\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.rolloutID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.service) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.canaryVersion) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.canaryWeightBp) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.rolloutID.isEmpty {
+      try visitor.visitSingularStringField(value: self.rolloutID, fieldNumber: 1)
+    }
+    if !self.service.isEmpty {
+      try visitor.visitSingularStringField(value: self.service, fieldNumber: 2)
+    }
+    if !self.canaryVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.canaryVersion, fieldNumber: 3)
+    }
+    if self.canaryWeightBp != 0 {
+      try visitor.visitSingularUInt32Field(value: self.canaryWeightBp, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Drover_V1_WeightsPayload, rhs: Drover_V1_WeightsPayload) -> Bool {
+    if lhs.rolloutID != rhs.rolloutID {return false}
+    if lhs.service != rhs.service {return false}
+    if lhs.canaryVersion != rhs.canaryVersion {return false}
+    if lhs.canaryWeightBp != rhs.canaryWeightBp {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
