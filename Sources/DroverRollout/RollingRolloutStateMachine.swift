@@ -54,6 +54,12 @@ public struct RollingRolloutStateMachine: Sendable {
             advance(now: now, effects: &effects)
         case .pause, .resume, .abort, .rollback:
             command(input, now: now, effects: &effects)
+        case .promote, .setCanaryWeight:
+            effects.append(
+                .notify(.rejected(command: Self.name(of: input), reason: "only canary and blue-green rollouts take it"))
+            )
+        case .traffic:
+            break  // a rolling update is judged by health checks only
         }
         return state == before ? effects : [.persist(state)] + effects
     }
@@ -127,7 +133,8 @@ public struct RollingRolloutStateMachine: Sendable {
                 threshold: "none (manual)")
             beginRollback(signal, to: target, now: now, effects: &effects)
         case (_, .rollingBack):
-            reject(Self.name(of: input), "a rollback is in progress; it is bounded by its deadline and cannot be stopped")
+            reject(
+                Self.name(of: input), "a rollback is in progress; it is bounded by its deadline and cannot be stopped")
         case (_, .finished):
             reject(Self.name(of: input), "the rollout has finished")
         case (_, .notStarted), (_, .running), (_, .paused):
@@ -144,6 +151,9 @@ public struct RollingRolloutStateMachine: Sendable {
         case .resume: "resume"
         case .abort: "abort"
         case .rollback: "rollback"
+        case .promote: "promote"
+        case .setCanaryWeight: "set-canary-weight"
+        case .traffic: "traffic"
         }
     }
 
@@ -195,7 +205,9 @@ public struct RollingRolloutStateMachine: Sendable {
         case .instanceUnhealthy(let id, let observed, let threshold)
         where id == host.commandID && (inFlight || host.status == .updated):
             // An updated host failing while the rollout goes on also condemns the new version.
-            fail(FailureSignal(host: host.name, signal: .unhealthy, observed: observed, threshold: threshold), now: now, effects: &effects)
+            fail(
+                FailureSignal(host: host.name, signal: .unhealthy, observed: observed, threshold: threshold), now: now,
+                effects: &effects)
             return
         case .swapFailed(let id, let reason) where id == host.commandID && inFlight:
             let signal = FailureSignal(
@@ -261,8 +273,11 @@ public struct RollingRolloutStateMachine: Sendable {
                 let seen = host.healthySince.map { "healthy for only \(SpecDuration(milliseconds: now - $0))" }
                 let signal = FailureSignal(
                     host: host.name, signal: .healthyDeadline,
-                    observed: "\(seen ?? "never healthy") \(SpecDuration(milliseconds: now - sent)) after the swap command",
-                    threshold: "update.healthy_deadline \(SpecDuration(milliseconds: plan.healthyDeadline)) with update.min_healthy_time \(SpecDuration(milliseconds: plan.minHealthyTime))")
+                    observed:
+                        "\(seen ?? "never healthy") \(SpecDuration(milliseconds: now - sent)) after the swap command",
+                    threshold:
+                        "update.healthy_deadline \(SpecDuration(milliseconds: plan.healthyDeadline)) with update.min_healthy_time \(SpecDuration(milliseconds: plan.minHealthyTime))"
+                )
                 earliest = (deadline, signal)
             }
         }
