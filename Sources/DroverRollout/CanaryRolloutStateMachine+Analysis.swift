@@ -15,7 +15,9 @@ extension CanaryRolloutStateMachine {
         let pauseEnd = pauseEndsAt
         let pauseOver = pauseEnd.map { now >= $0 } ?? false
         guard now >= due || pauseOver else { return }
-        let result = analyse()
+        // The pause's end judges the whole step; the analyses before it, the latest interval.
+        let result = analyse(since: pauseOver ? state.baseline : state.intervalBaseline)
+        state.intervalBaseline = state.latest
         if !state.steps.isEmpty {
             let last = state.steps.count - 1
             state.steps[last].analyses.append(TimedAnalysis(at: now, result: result))
@@ -54,11 +56,11 @@ extension CanaryRolloutStateMachine {
         nextStep(now: now, effects: &effects)
     }
 
-    /// The current window's verdict over the hosts carrying the canary.
-    func analyse() -> AnalysisResult {
+    /// The verdict on the traffic since `baseline` over the hosts carrying the canary.
+    func analyse(since baseline: [String: HostTrafficSample]) -> AnalysisResult {
         let analysis = CanaryAnalysis(
             policy: state.plan.analysis, canaryVersion: state.plan.toVersion, stableVersion: state.plan.fromVersion)
         let hosts = state.hosts.filter { $0.status == .live || $0.status == .weighting }.map(\.name)
-        return analysis.judge(start: state.baseline, end: state.latest, canaryHosts: hosts)
+        return analysis.judge(start: baseline, end: state.latest, canaryHosts: hosts)
     }
 }

@@ -56,7 +56,10 @@ public struct CanaryRolloutStateMachine: Sendable {
         case .traffic(let name, let sample):
             guard index[name] != nil, !isOver else { break }
             state.latest[name] = sample
-            if state.windowStartedAt != nil, state.baseline[name] == nil { state.baseline[name] = sample }
+            if state.windowStartedAt != nil {
+                if state.baseline[name] == nil { state.baseline[name] = sample }
+                if state.intervalBaseline[name] == nil { state.intervalBaseline[name] = sample }
+            }
             advance(now: now, effects: &effects)
         case .tick:
             advance(now: now, effects: &effects)
@@ -121,6 +124,7 @@ public struct CanaryRolloutStateMachine: Sendable {
         state.windowStartedAt = nil
         state.nextAnalysisAt = nil
         state.baseline = [:]
+        state.intervalBaseline = [:]
     }
 
     /// The step after the current one, or promotion after the last.
@@ -128,6 +132,7 @@ public struct CanaryRolloutStateMachine: Sendable {
         if state.stepIndex + 1 < state.plan.steps.count {
             state.phase = .running
             enterStep(state.stepIndex + 1, now: now, effects: &effects)
+            advance(now: now, effects: &effects)
         } else if state.plan.autoPromote {
             beginPromotion(now: now, effects: &effects)
         } else {
@@ -202,6 +207,7 @@ public struct CanaryRolloutStateMachine: Sendable {
             state.windowStartedAt = now
             state.nextAnalysisAt = now + plan.analysis.interval.milliseconds
             state.baseline = state.latest
+            state.intervalBaseline = state.latest
             if !state.steps.isEmpty { state.steps[state.steps.count - 1].windowStartedAt = now }
             effects.append(.notify(.windowStarted(index: state.stepIndex)))
             if state.phase == .running, plan.steps[state.stepIndex].pause == nil {

@@ -17,8 +17,12 @@ public struct TrafficRolloutState: Codable, Sendable, Equatable {
     public var nextAnalysisAt: Int64?
     /// Whether the current step's pause is over (a resume then goes on to the next step).
     public var stepPauseOver: Bool = false
-    /// Each host's counters at the window's start (taken from the first report when there was none).
+    /// Each host's counters at the window's start (taken from the first report when there was none):
+    /// the end of a pause judges the whole step.
     public var baseline: [String: HostTrafficSample] = [:]
+    /// Each host's counters at the previous analysis: the analyses during a window judge only
+    /// the latest interval, so a sudden failure is not diluted by a long good window.
+    public var intervalBaseline: [String: HostTrafficSample] = [:]
     /// Each host's latest report.
     public var latest: [String: HostTrafficSample] = [:]
     /// What happened in each step so far, for `drover rollout status`.
