@@ -12,11 +12,7 @@ extension CanaryRolloutStateMachine {
             for host in state.hosts where host.status == .swapping || host.status == .promoting {
                 if let sent = host.dispatchedAt { due.append(sent + plan.healthyDeadline) }
             }
-            if state.hosts.contains(where: {
-                $0.status == .swapping || $0.status == .weighting || $0.status == .promoting
-            }) {
-                due.append(state.lastProgressAt + plan.progressDeadline)
-            }
+            if hasOutstandingWork { due.append(state.lastProgressAt + plan.progressDeadline) }
         case .rollingBack:
             if let rollback = state.rollback { due.append(rollback.startedAt + plan.rollbackDeadline) }
             due += state.hosts.compactMap { $0.status == .reverting ? $0.retryAt : nil }

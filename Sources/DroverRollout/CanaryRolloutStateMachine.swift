@@ -250,10 +250,7 @@ public struct CanaryRolloutStateMachine: Sendable {
                 )
             }
         }
-        let outstanding = state.hosts.contains {
-            $0.status == .swapping || $0.status == .weighting || $0.status == .promoting
-                || ($0.status == .pending && $0.lost && isWaitedFor($0.name))
-        }
+        let outstanding = hasOutstandingWork
         let due = state.lastProgressAt + plan.progressDeadline
         if outstanding, due <= now, earliest.map({ due < $0.at }) ?? true {
             earliest = (
@@ -266,6 +263,15 @@ public struct CanaryRolloutStateMachine: Sendable {
             )
         }
         return earliest?.signal
+    }
+
+    /// Whether the rollout waits on hosts: commands in flight, or lost hosts the current step
+    /// or the promotion needs (the progress deadline runs only then, not during a pause's wait).
+    var hasOutstandingWork: Bool {
+        state.hosts.contains {
+            $0.status == .swapping || $0.status == .weighting || $0.status == .promoting
+                || ($0.lost && ($0.status == .pending || $0.status == .live) && isWaitedFor($0.name))
+        }
     }
 
     /// Whether the current step (or promotion) needs `host`.

@@ -383,3 +383,29 @@ struct BlueGreenRolloutTests {
         #expect(h.commands.suffix(4) == ["setWeights h1 0", "revertCanary h1", "setWeights h2 0", "revertCanary h2"])
     }
 }
+
+@Suite("Canary rollout deadlines")
+struct CanaryDeadlineTests {
+    @Test("a step host lost before its canary swap is waited for until progress_deadline, then the canary rolls back")
+    func lostPendingHost() throws {
+        var h = CanaryHarness(canaryPlan(hosts: 3, maxParallel: 3, steps: [(10, 60_000, 3)]))
+        h.send(.host("h3", .hostLost))
+        h.send(.start)
+        #expect(h.commands == ["canarySwap h1 1000", "canarySwap h2 1000"])
+        h.answerAll()
+        #expect(h.machine.nextDueAt == t0 + 600_000)
+        h.advance(by: 600_000)
+        let report = try #require(h.rollbackReport)
+        #expect(report.signal == .progressDeadline)
+        #expect(report.revertedHosts == ["h1", "h2"] && report.skippedHosts == ["h3"])
+    }
+
+    @Test("a canary swap never healthy fails at healthy_deadline")
+    func healthyDeadline() throws {
+        var h = CanaryHarness(canaryPlan(hosts: 1, steps: [(10, 60_000, 1)]))
+        h.send(.start)
+        #expect(h.machine.nextDueAt == t0 + 300_000)
+        h.advance(by: 300_000)
+        #expect(try #require(h.rollbackReport).signal == .healthyDeadline)
+    }
+}
