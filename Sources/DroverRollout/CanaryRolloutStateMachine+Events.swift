@@ -58,7 +58,9 @@ extension CanaryRolloutStateMachine {
             }
             state.lastProgressAt = max(state.lastProgressAt, now)
         case .instanceUnhealthy(let id, let observed, let threshold)
-        where (id == host.commandID && inFlight) || (host.status == .live && isOwnCommand(id, host: host)):
+        where (id == host.commandID && (inFlight || host.status == .promoted))
+            || ((host.status == .live || host.status == .weighting) && isOwnCommand(id, host: host)):
+            // A canary failing later (its report carries its swap's id) condemns the new version too.
             fail(
                 FailureSignal(host: host.name, signal: .unhealthy, observed: observed, threshold: threshold), now: now,
                 effects: &effects)

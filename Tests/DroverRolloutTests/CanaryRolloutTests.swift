@@ -409,3 +409,48 @@ struct CanaryDeadlineTests {
         #expect(try #require(h.rollbackReport).signal == .healthyDeadline)
     }
 }
+
+@Suite("Canary rollout commands and late failures")
+struct CanaryCommandTests {
+    @Test("a live canary failing its health checks later, even mid weight change, rolls back")
+    func lateUnhealthy() throws {
+        var h = CanaryHarness(canaryPlan(hosts: 2, maxParallel: 2, steps: [(10, 60_000, 2), (50, 60_000, 2)]))
+        h.send(.start)
+        let swapID = h.commandID("h1")
+        h.answerAll()
+        h.send(.setCanaryWeight(basisPoints: 3_000))
+        #expect(h.status("h1") == .weighting)
+        h.send(
+            .host("h1", .instanceUnhealthy(commandID: swapID, observed: "3 failed checks: HTTP 500", threshold: "3")))
+        let report = try #require(h.rollbackReport)
+        #expect(report.signal == .unhealthy && report.host == "h1")
+    }
+
+    @Test("commands that do not apply are refused and change nothing")
+    func refused() {
+        var h = CanaryHarness(canaryPlan(hosts: 1, steps: [(10, 60_000, 1)]))
+        #expect(
+            h.send(.promote) == [
+                .notify(.rollout(.rejected(command: "promote", reason: "the rollout has not started")))
+            ])
+        h.send(.start)
+        let wrongTarget = h.send(.rollback(to: "v0"))
+        #expect(wrongTarget.count == 1 && h.state.phase == .running)
+        let badWeight = h.send(.setCanaryWeight(basisPoints: 10_001))
+        #expect(badWeight.count == 1 && h.state.phase == .running)
+        var bg = CanaryHarness(blueGreenPlan(hosts: 1, verify: .zero, keepOld: .minutes(1)))
+        bg.send(.start)
+        let weight = bg.send(.setCanaryWeight(basisPoints: 500))
+        #expect(
+            weight == [
+                .notify(
+                    .rollout(
+                        .rejected(
+                            command: "set-canary-weight",
+                            reason: "a blue-green rollout switches all traffic at once; use promote")))
+            ])
+        // The switch moves all traffic at once: not before the new set is up everywhere.
+        let early = bg.send(.promote)
+        #expect(early.count == 1 && bg.state.stepIndex == 0)
+    }
+}
