@@ -54,7 +54,8 @@ public struct CanaryRolloutStateMachine: Sendable {
             guard let position = index[name] else { break }
             hostEvent(event, at: position, now: now, effects: &effects)
         case .traffic(let name, let sample):
-            guard index[name] != nil, !isOver else { break }
+            // Only walking the steps needs traffic; promotion and rollback would persist it for nothing.
+            guard index[name] != nil, isForward else { break }
             state.latest[name] = sample
             if state.windowStartedAt != nil {
                 if state.baseline[name] == nil { state.baseline[name] = sample }
@@ -88,11 +89,6 @@ public struct CanaryRolloutStateMachine: Sendable {
             case .pending, .live, .promoted, .reverted, .stuck: return nil
             }
         }
-    }
-
-    var isOver: Bool {
-        if case .finished = state.phase { return true }
-        return false
     }
 
     /// Whether the machine walks the steps or waits with the canary in place.
