@@ -293,7 +293,8 @@ let package = Package(
         ),
         .testTarget(
             name: "DroverRolloutTests",
-            dependencies: ["DroverRollout"],
+            // DroverProxy only to pin LatencyBuckets to the proxy's own histogram layout.
+            dependencies: ["DroverRollout", "DroverProxy"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -15,6 +15,12 @@
 ///       + stop_grace                       the bad version exits after SIGTERM
 /// ```
 ///
+/// Canary and blue-green rollbacks are mostly lighter: the stable version still runs, so a
+/// touched host needs only its canary's weight set to 0 and the canary removed, with no health
+/// check to wait for (``revertCanaryTerms``: dispatch + `update.drain_timeout` + `stop_grace`).
+/// Hosts already promoted when a promotion fails need the full swap back above, so the bound
+/// checked is the larger of the two.
+///
 /// Instances of one host are swapped in parallel too (the agent's swap executor must honour
 /// that), so `hosts.instances` does not multiply the bound. The host count only decides whether
 /// there is anything to roll back at all and is reported in messages. A spec whose bound exceeds
@@ -39,6 +45,9 @@ public struct RollbackBudget: Sendable, Equatable {
     public let terms: [Term]
     /// The number of target hosts.
     public let hostCount: Int
+    /// For canary and blue-green: the terms of a canary revert (weight → 0, drain, stop);
+    /// empty for rolling updates.
+    public let revertCanaryTerms: [Term]
 
     /// The bound for `spec` on `hostCount` target hosts.
     public init(spec: ServiceSpec, hostCount: Int) {
@@ -54,12 +63,30 @@ public struct RollbackBudget: Sendable, Equatable {
             Term(field: "stop_grace", duration: spec.stopGrace),
         ]
         self.hostCount = hostCount
+        switch spec.update.strategy {
+        case .rolling:
+            self.revertCanaryTerms = []
+        case .canary, .blueGreen:
+            self.revertCanaryTerms = [
+                Term(field: "dispatch", duration: Self.dispatchAllowance),
+                Term(field: "update.drain_timeout", duration: spec.update.drainTimeout),
+                Term(field: "stop_grace", duration: spec.stopGrace),
+            ]
+        }
     }
 
-    /// The worst-case rollback time (zero when there are no hosts to roll back).
+    /// The worst-case time of a canary revert (weight → 0 and removal, in parallel on every
+    /// touched host); zero for rolling updates or no hosts.
+    public var revertCanaryWorstCase: SpecDuration {
+        guard hostCount > 0 else { return .zero }
+        return revertCanaryTerms.reduce(.zero) { $0 + $1.duration }
+    }
+
+    /// The worst-case rollback time (zero when there are no hosts to roll back): the swap back,
+    /// or for canary and blue-green the larger of it and the canary revert.
     public var worstCase: SpecDuration {
         guard hostCount > 0 else { return .zero }
-        return terms.reduce(.zero) { $0 + $1.duration }
+        return max(terms.reduce(.zero) { $0 + $1.duration }, revertCanaryWorstCase)
     }
 
     /// Whether the bound fits within ``limit``.
@@ -77,13 +104,21 @@ public struct RollbackBudget: Sendable, Equatable {
     public func check(spec: ServiceSpec, file: String) -> [SpecError] {
         guard !fits else { return [] }
         let excess = worstCase.milliseconds - Self.limit.milliseconds
-        let why = "worst-case rollback across \(hostCount) host\(hostCount == 1 ? "" : "s") takes \(worstCase), over the \(Self.limit) limit (\(explanation))"
+        let why =
+            "worst-case rollback across \(hostCount) host\(hostCount == 1 ? "" : "s") takes \(worstCase), over the \(Self.limit) limit (\(explanation))"
         let candidates = suggestions(spec: spec, excess: excess)
         if let best = candidates.first(where: { $0.newValue != nil }), let newValue = best.newValue {
-            return [SpecError(file: file, field: best.field, message: "\(why); lower \(best.field) from \(best.current) to \(newValue) or less")]
+            return [
+                SpecError(
+                    file: file, field: best.field,
+                    message: "\(why); lower \(best.field) from \(best.current) to \(newValue) or less")
+            ]
         }
         let fields = candidates.map { "\($0.field) (\($0.current))" }.joined(separator: ", ")
-        return [SpecError(file: file, field: candidates.first?.field ?? "update", message: "\(why); lower several of: \(fields)")]
+        return [
+            SpecError(
+                file: file, field: candidates.first?.field ?? "update", message: "\(why); lower several of: \(fields)")
+        ]
     }
 
     /// A setting that could be lowered: its current text and, when lowering it alone is enough,
@@ -104,28 +139,31 @@ public struct RollbackBudget: Sendable, Equatable {
             ("stop_grace", spec.stopGrace),
         ] where value.milliseconds > 0 {
             let lowered = value.milliseconds - excess
-            result.append(Suggestion(
-                field: field, current: value.description,
-                newValue: lowered >= 0 ? SpecDuration(milliseconds: lowered).description : nil,
-                weight: value.milliseconds))
+            result.append(
+                Suggestion(
+                    field: field, current: value.description,
+                    newValue: lowered >= 0 ? SpecDuration(milliseconds: lowered).description : nil,
+                    weight: value.milliseconds))
         }
         // The interval counts healthy_threshold times and must stay above the timeout.
         let threshold = Int64(max(health.healthyThreshold, 1))
         let interval = health.interval.milliseconds
         let perStep = (excess + threshold - 1) / threshold
         let newInterval = interval - perStep
-        result.append(Suggestion(
-            field: "health.interval", current: health.interval.description,
-            newValue: newInterval > health.timeout.milliseconds
-                && newInterval >= ServiceSpecValidator.minimumHealthInterval.milliseconds
-                ? SpecDuration(milliseconds: newInterval).description : nil,
-            weight: interval * threshold))
+        result.append(
+            Suggestion(
+                field: "health.interval", current: health.interval.description,
+                newValue: newInterval > health.timeout.milliseconds
+                    && newInterval >= ServiceSpecValidator.minimumHealthInterval.milliseconds
+                    ? SpecDuration(milliseconds: newInterval).description : nil,
+                weight: interval * threshold))
         // Fewer passes: each saves one interval.
         let passesToDrop = (excess + interval - 1) / max(interval, 1)
         let newThreshold = Int64(health.healthyThreshold) - passesToDrop
-        result.append(Suggestion(
-            field: "health.healthy_threshold", current: "\(health.healthyThreshold)",
-            newValue: newThreshold >= 1 ? "\(newThreshold)" : nil, weight: interval * (threshold - 1)))
+        result.append(
+            Suggestion(
+                field: "health.healthy_threshold", current: "\(health.healthyThreshold)",
+                newValue: newThreshold >= 1 ? "\(newThreshold)" : nil, weight: interval * (threshold - 1)))
         // Ties keep a fixed order so the message is the same on every run.
         return result.sorted { ($0.weight, $1.field) > ($1.weight, $0.field) }
     }

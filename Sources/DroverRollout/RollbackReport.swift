@@ -15,6 +15,10 @@ public struct RollbackReport: Codable, Sendable, Equatable, CustomStringConverti
         case hostLost
         /// An operator asked for it.
         case manual
+        /// Canary analysis failed (the observed text names the signal: error rate, p95 latency, …).
+        case analysis
+        /// An operator aborted a canary or blue-green rollout: the new version is removed.
+        case operatorAbort
     }
 
     /// The host that tripped the signal, if one did.

@@ -75,6 +75,12 @@ public struct RollingRolloutStateMachine: Sendable {
             advance(now: now, effects: &effects)
         case .pause, .resume, .abort, .rollback:
             command(input, now: now, effects: &effects)
+        case .promote, .setCanaryWeight:
+            effects.append(
+                .notify(.rejected(command: Self.name(of: input), reason: "only canary and blue-green rollouts take it"))
+            )
+        case .traffic:
+            break  // a rolling update is judged by health checks only
         }
         let changed =
             hostsChanged || state.phase != phase || state.startedAt != startedAt
@@ -185,6 +191,9 @@ public struct RollingRolloutStateMachine: Sendable {
         case .resume: "resume"
         case .abort: "abort"
         case .rollback: "rollback"
+        case .promote: "promote"
+        case .setCanaryWeight: "set-canary-weight"
+        case .traffic: "traffic"
         }
     }
 

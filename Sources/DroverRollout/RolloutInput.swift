@@ -14,6 +14,15 @@ public enum RolloutInput: Codable, Sendable, Equatable {
     case abort
     /// Operator: swap every host that differs back to `version` in parallel (`nil`: the previous one).
     case rollback(to: String?)
+    /// Operator (canary, blue-green): skip the remaining steps and promote now; blue-green
+    /// before the switch: switch now. Rolling rollouts refuse it.
+    case promote
+    /// Operator (canary): set the canary's share on every canary host now, in basis points
+    /// (0…10000), and hold it until the next operator command. Rolling rollouts refuse it.
+    case setCanaryWeight(basisPoints: Int)
+    /// An agent's traffic report for one host: cumulative per-version counters (and host
+    /// resource shares). Canary and blue-green rollouts judge by it; rolling ones ignore it.
+    case traffic(String, HostTrafficSample)
 }
 
 /// What an agent (or the fleet inventory) says about one host.

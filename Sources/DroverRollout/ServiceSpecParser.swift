@@ -30,13 +30,14 @@ public enum ServiceSpecParser {
     ]
     static let updateKeys = [
         "strategy", "max_parallel", "min_healthy_time", "healthy_deadline", "progress_deadline", "auto_revert",
-        "drain_timeout",
+        "drain_timeout", "canary", "analysis", "blue_green",
     ]
 
     /// Every nested key with its full path, for "did you mean update.max_parallel" at the wrong level.
     static let nestedPaths: [String: String] = {
         var paths: [String: String] = [:]
-        for (block, keys) in [("ports", portKeys), ("hosts", hostKeys), ("health", healthKeys), ("update", updateKeys)] {
+        for (block, keys) in [("ports", portKeys), ("hosts", hostKeys), ("health", healthKeys), ("update", updateKeys)]
+        {
             for key in keys { paths[key] = "\(block).\(key)" }
         }
         paths["labels"] = "hosts.labels"
@@ -62,7 +63,11 @@ public enum ServiceSpecParser {
             throw SpecErrors([yamlError(error, file: file)])
         }
         guard let root, !SpecNodeReader.isNull(root) else {
-            throw SpecErrors([SpecError(file: file, field: "", message: "the file is empty; a service spec needs at least name, image and ports")])
+            throw SpecErrors([
+                SpecError(
+                    file: file, field: "",
+                    message: "the file is empty; a service spec needs at least name, image and ports")
+            ])
         }
         var reader = SpecNodeReader(file: file)
         let spec = readSpec(root, reader: &reader)
@@ -123,7 +128,8 @@ public enum ServiceSpecParser {
             fields["stop_grace"].flatMap { reader.duration($0, at: "stop_grace") } ?? ServiceSpec.defaultStopGrace
         guard let name, let ports else { return nil }
         return ServiceSpec(
-            name: name, version: version, engine: engine, image: image, command: command, env: env, ports: ports, hosts: hosts,
+            name: name, version: version, engine: engine, image: image, command: command, env: env, ports: ports,
+            hosts: hosts,
             health: health, update: update, stopGrace: stopGrace)
     }
 
@@ -247,6 +253,9 @@ public enum ServiceSpecParser {
         if let value = fields["auto_revert"].flatMap({ reader.bool($0, at: "update.auto_revert") }) {
             policy.autoRevert = value
         }
+        policy.canary = fields["canary"].flatMap { readCanary($0, reader: &reader) }
+        policy.analysis = fields["analysis"].flatMap { readAnalysis($0, reader: &reader) }
+        policy.blueGreen = fields["blue_green"].flatMap { readBlueGreen($0, reader: &reader) }
         return policy
     }
 }

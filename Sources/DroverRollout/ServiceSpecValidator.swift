@@ -17,7 +17,9 @@ public enum ServiceSpecValidator {
             fail("name", problem)
         }
         if let version = spec.version, !ImageReference.isTag(Substring(version)) {
-            fail("version", "must be letters, digits, _, . and -, at most 128, not starting with . or -, got \"\(version)\"")
+            fail(
+                "version",
+                "must be letters, digits, _, . and -, at most 128, not starting with . or -, got \"\(version)\"")
         }
         validateEngine(spec, fail: fail)
         for key in spec.env.keys.sorted() where !isEnvironmentName(key) {
@@ -28,7 +30,10 @@ public enum ServiceSpecValidator {
             fail(field, "must be a port from 1 to 65535, got \(port)")
         }
         if spec.engine == .process, spec.ports.public == spec.ports.container {
-            fail("ports.public", "must differ from ports.container with the process engine: the process and the proxy share the host's network")
+            fail(
+                "ports.public",
+                "must differ from ports.container with the process engine: the process and the proxy share the host's network"
+            )
         }
         for (key, value) in spec.hosts.labels.sorted(by: { $0.key < $1.key }) {
             if key.isEmpty || !key.allSatisfy(isLabelCharacter) {
@@ -40,10 +45,13 @@ public enum ServiceSpecValidator {
         if spec.hosts.instances < 1 {
             fail("hosts.instances", "must be at least 1, got \(spec.hosts.instances)")
         } else if spec.engine == .process, spec.hosts.instances > 1 {
-            fail("hosts.instances", "must be 1 with the process engine: every instance would listen on ports.container of the same host")
+            fail(
+                "hosts.instances",
+                "must be 1 with the process engine: every instance would listen on ports.container of the same host")
         }
         validateHealth(spec.health, fail: fail)
         validateUpdate(spec.update, fail: fail)
+        validateTrafficStrategies(spec.update, fail: fail)
         return errors
     }
 
@@ -117,7 +125,8 @@ public enum ServiceSpecValidator {
         if update.progressDeadline <= update.healthyDeadline {
             fail(
                 "update.progress_deadline",
-                "must be longer than update.healthy_deadline (\(update.healthyDeadline)), got \(update.progressDeadline)")
+                "must be longer than update.healthy_deadline (\(update.healthyDeadline)), got \(update.progressDeadline)"
+            )
         }
     }
 

@@ -1,10 +1,15 @@
 /// How a new version replaces the old one (the spec's `update` block, after Nomad's).
 public struct UpdatePolicy: Codable, Sendable, Equatable {
-    /// The rollout strategy. Only `rolling` exists today; canary and blue-green come later
-    /// as further cases with their own settings, so callers switch over it.
+    /// The rollout strategy.
     public enum Strategy: String, Codable, Sendable, Equatable, CaseIterable {
         /// Replace hosts a few at a time, `max_parallel` at once.
         case rolling
+        /// Run the new version beside the old one and shift traffic in steps (`update.canary`),
+        /// judged by `update.analysis`.
+        case canary
+        /// Start the full new set beside the old one, then switch all traffic at once
+        /// (`update.blue_green`), judged by `update.analysis`.
+        case blueGreen = "blue-green"
     }
 
     /// How many hosts may be updated at once: a count or a share of the target hosts.
@@ -43,7 +48,7 @@ public struct UpdatePolicy: Codable, Sendable, Equatable {
         }
     }
 
-    /// `update.strategy`: `rolling` (default).
+    /// `update.strategy`: `rolling` (default), `canary` or `blue-green`.
     public var strategy: Strategy
     /// `update.max_parallel`: hosts updated at once, `1` by default, or a percentage like `25%`.
     public var maxParallel: MaxParallel
@@ -60,6 +65,15 @@ public struct UpdatePolicy: Codable, Sendable, Equatable {
     public var autoRevert: Bool
     /// `update.drain_timeout`: how long the old instance keeps serving open connections (default 30 s).
     public var drainTimeout: SpecDuration
+    /// `update.canary`: the canary's steps (only with strategy `canary`, where it is required).
+    public var canary: CanaryPolicy?
+    /// `update.analysis`: thresholds for canary and blue-green (`nil`: every default).
+    public var analysis: AnalysisPolicy?
+    /// `update.blue_green`: blue-green settings (only with strategy `blue-green`; `nil`: defaults).
+    public var blueGreen: BlueGreenPolicy?
+
+    /// The analysis thresholds in effect (the defaults when `analysis` is absent).
+    public var effectiveAnalysis: AnalysisPolicy { analysis ?? AnalysisPolicy() }
 
     /// A policy; every argument has the documented default.
     public init(
@@ -69,7 +83,10 @@ public struct UpdatePolicy: Codable, Sendable, Equatable {
         healthyDeadline: SpecDuration = .minutes(5),
         progressDeadline: SpecDuration = .minutes(10),
         autoRevert: Bool = true,
-        drainTimeout: SpecDuration = .seconds(30)
+        drainTimeout: SpecDuration = .seconds(30),
+        canary: CanaryPolicy? = nil,
+        analysis: AnalysisPolicy? = nil,
+        blueGreen: BlueGreenPolicy? = nil
     ) {
         self.strategy = strategy
         self.maxParallel = maxParallel
@@ -78,5 +95,8 @@ public struct UpdatePolicy: Codable, Sendable, Equatable {
         self.progressDeadline = progressDeadline
         self.autoRevert = autoRevert
         self.drainTimeout = drainTimeout
+        self.canary = canary
+        self.analysis = analysis
+        self.blueGreen = blueGreen
     }
 }

@@ -4,7 +4,8 @@ import Testing
 
 /// Parses and validates `yaml` as `web.yaml`; the errors, or none.
 func specErrors(_ yaml: String, file: String = "web.yaml") -> [SpecError] {
-    let result = Result<ServiceSpec, SpecErrors> { () throws(SpecErrors) in try ServiceSpecParser.load(yaml, file: file) }
+    let result = Result<ServiceSpec, SpecErrors> { () throws(SpecErrors) in try ServiceSpecParser.load(yaml, file: file)
+    }
     switch result {
     case .success: return []
     case .failure(let failure): return failure.errors
@@ -34,7 +35,10 @@ struct ServiceSpecParserTests {
     @Test("a minimal spec gets every default")
     func defaults() throws {
         let spec = try ServiceSpecParser.load(minimalSpec, file: "web.yaml")
-        #expect(spec == ServiceSpec(name: "web", image: "localhost/drover-test/web:v1", ports: .init(container: 8080, public: 80)))
+        #expect(
+            spec
+                == ServiceSpec(
+                    name: "web", image: "localhost/drover-test/web:v1", ports: .init(container: 8080, public: 80)))
         #expect(spec.engine == .docker)
         #expect(spec.env.isEmpty)
         #expect(spec.hosts == ServiceSpec.HostSelector(labels: [:], instances: 1))
@@ -56,7 +60,8 @@ struct ServiceSpecParserTests {
 
     @Test("every field is read")
     func fullSpec() throws {
-        let spec = try ServiceSpecParser.load("""
+        let spec = try ServiceSpecParser.load(
+            """
             name: api
             engine: docker
             image: registry.example:5000/team/api:2.1@sha256:\(String(repeating: "a", count: 64))
@@ -84,8 +89,16 @@ struct ServiceSpecParserTests {
         #expect(spec.env == ["MODE": "prod", "WORKERS": "4", "DEBUG": "false"])
         #expect(spec.hosts.labels == ["role": "api", "zone": "eu-1"])
         #expect(spec.hosts.instances == 3)
-        #expect(spec.health == HealthCheck(probe: .tcp, interval: .seconds(10), timeout: .init(milliseconds: 1_500), healthyThreshold: 1, unhealthyThreshold: 5, startPeriod: .minutes(1)))
-        #expect(spec.update == UpdatePolicy(maxParallel: .percent(25), minHealthyTime: .zero, healthyDeadline: .minutes(2), progressDeadline: .minutes(90), autoRevert: false, drainTimeout: .minutes(1)))
+        #expect(
+            spec.health
+                == HealthCheck(
+                    probe: .tcp, interval: .seconds(10), timeout: .init(milliseconds: 1_500), healthyThreshold: 1,
+                    unhealthyThreshold: 5, startPeriod: .minutes(1)))
+        #expect(
+            spec.update
+                == UpdatePolicy(
+                    maxParallel: .percent(25), minHealthyTime: .zero, healthyDeadline: .minutes(2),
+                    progressDeadline: .minutes(90), autoRevert: false, drainTimeout: .minutes(1)))
         #expect(spec.stopGrace == .seconds(20))
         #expect(spec.hosts.matches(["role": "api", "zone": "eu-1", "disk": "ssd"]))
         #expect(!spec.hosts.matches(["role": "api"]))
@@ -93,7 +106,8 @@ struct ServiceSpecParserTests {
 
     @Test("exec and bare http probes")
     func probes() throws {
-        let exec = try ServiceSpecParser.load(minimalSpec + "\nhealth: {exec: {command: [/bin/check, -q]}}", file: "web.yaml")
+        let exec = try ServiceSpecParser.load(
+            minimalSpec + "\nhealth: {exec: {command: [/bin/check, -q]}}", file: "web.yaml")
         #expect(exec.health.probe == .exec(command: ["/bin/check", "-q"]))
         let http = try ServiceSpecParser.load(minimalSpec + "\nhealth: {http: {status: 204}}", file: "web.yaml")
         #expect(http.health.probe == .http(path: "/health", status: 204))
@@ -119,7 +133,7 @@ struct ServiceSpecParserTests {
         "the example specs parse and validate",
         arguments: [
             "web.yaml", "web-v2.yaml", "web-v3-broken.yaml", "web-process.yaml", "web-process-v2.yaml",
-            "web-process-v3-broken.yaml",
+            "web-process-v3-broken.yaml", "web-canary.yaml", "web-process-canary.yaml", "web-process-bluegreen.yaml",
         ])
     func examples(file: String) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -140,7 +154,8 @@ struct ServiceSpecParserTests {
 
     @Test("a spec survives JSON encoding unchanged")
     func codable() throws {
-        let spec = try ServiceSpecParser.load(minimalSpec + "\nhealth: {exec: {command: [x]}}\nupdate: {max_parallel: 10%}", file: "web.yaml")
+        let spec = try ServiceSpecParser.load(
+            minimalSpec + "\nhealth: {exec: {command: [x]}}\nupdate: {max_parallel: 10%}", file: "web.yaml")
         let decoded = try JSONDecoder().decode(ServiceSpec.self, from: JSONEncoder().encode(spec))
         #expect(decoded == spec)
     }
@@ -148,9 +163,15 @@ struct ServiceSpecParserTests {
     @Test("unknown fields are errors, with a did-you-mean when close")
     func unknownFields() {
         #expect(specError(at: "imgae", in: minimalSpec + "\nimgae: x")?.message == "unknown field; did you mean image?")
-        #expect(specError(at: "update.max_paralel", in: minimalSpec + "\nupdate: {max_paralel: 2}")?.message == "unknown field; did you mean update.max_parallel?")
-        #expect(specError(at: "max_parallel", in: minimalSpec + "\nmax_parallel: 2")?.message == "unknown field here; did you mean update.max_parallel?")
-        #expect(specError(at: "health.intervall", in: minimalSpec + "\nhealth: {intervall: 5s}")?.message == "unknown field; did you mean health.interval?")
+        #expect(
+            specError(at: "update.max_paralel", in: minimalSpec + "\nupdate: {max_paralel: 2}")?.message
+                == "unknown field; did you mean update.max_parallel?")
+        #expect(
+            specError(at: "max_parallel", in: minimalSpec + "\nmax_parallel: 2")?.message
+                == "unknown field here; did you mean update.max_parallel?")
+        #expect(
+            specError(at: "health.intervall", in: minimalSpec + "\nhealth: {intervall: 5s}")?.message
+                == "unknown field; did you mean health.interval?")
         #expect(specError(at: "Name", in: minimalSpec + "\nName: x")?.message == "unknown field; did you mean name?")
         let far = specError(at: "colour", in: minimalSpec + "\ncolour: blue")
         #expect(far?.message.hasPrefix("unknown field; expected one of name, engine") == true)
@@ -162,22 +183,45 @@ struct ServiceSpecParserTests {
         let yaml = minimalSpec + "\nupdate:\n  strategy: rolling\n  max_parallel: lots\n"
         let found = specError(at: "update.max_parallel", in: yaml)
         #expect(found?.line == 6)
-        #expect(found?.description == "web.yaml:6: update.max_parallel: must be a host count like 2 or a percentage like 25%, got \"lots\"")
+        #expect(
+            found?.description
+                == "web.yaml:6: update.max_parallel: must be a host count like 2 or a percentage like 25%, got \"lots\""
+        )
     }
 
     @Test("type errors name the field and what was given")
     func typeErrors() {
-        #expect(specError(at: "ports.container", in: "name: web\nimage: a\nports: {container: http, public: 80}")?.message == "must be a whole number, got \"http\"")
-        #expect(specError(at: "health.interval", in: minimalSpec + "\nhealth: {interval: 10}")?.message == "must be a duration like 500ms, 10s, 2m or 1h30m, got \"10\"")
-        #expect(specError(at: "update.auto_revert", in: minimalSpec + "\nupdate: {auto_revert: yes}")?.message == "must be true or false, got \"yes\"")
-        #expect(specError(at: "command", in: minimalSpec + "\ncommand: httpd -f")?.message.hasPrefix("must be a list of strings") == true)
-        #expect(specError(at: "update", in: minimalSpec + "\nupdate: fast")?.message.hasPrefix("must be a mapping") == true)
-        #expect(specError(at: "env.FOO", in: minimalSpec + "\nenv: {FOO: [a, b]}")?.message == "must be a single value, not a list or mapping")
-        #expect(specError(at: "env.EMPTY", in: minimalSpec + "\nenv: {EMPTY: }")?.message == "has no value; write \"\" for an empty string")
-        #expect(specError(at: "engine", in: minimalSpec + "\nengine: kvm")?.message == "must be docker or process, got \"kvm\"")
-        #expect(specError(at: "update.strategy", in: minimalSpec + "\nupdate: {strategy: canary}")?.message == "unknown strategy \"canary\"; supported: rolling")
-        #expect(specError(at: "health", in: minimalSpec + "\nhealth: {tcp: {}, http: {}}")?.message == "choose one probe, not http and tcp")
-        #expect(specError(at: "health.exec.command", in: minimalSpec + "\nhealth: {exec: {}}")?.message == "is required")
+        #expect(
+            specError(at: "ports.container", in: "name: web\nimage: a\nports: {container: http, public: 80}")?.message
+                == "must be a whole number, got \"http\"")
+        #expect(
+            specError(at: "health.interval", in: minimalSpec + "\nhealth: {interval: 10}")?.message
+                == "must be a duration like 500ms, 10s, 2m or 1h30m, got \"10\"")
+        #expect(
+            specError(at: "update.auto_revert", in: minimalSpec + "\nupdate: {auto_revert: yes}")?.message
+                == "must be true or false, got \"yes\"")
+        #expect(
+            specError(at: "command", in: minimalSpec + "\ncommand: httpd -f")?.message.hasPrefix(
+                "must be a list of strings") == true)
+        #expect(
+            specError(at: "update", in: minimalSpec + "\nupdate: fast")?.message.hasPrefix("must be a mapping") == true)
+        #expect(
+            specError(at: "env.FOO", in: minimalSpec + "\nenv: {FOO: [a, b]}")?.message
+                == "must be a single value, not a list or mapping")
+        #expect(
+            specError(at: "env.EMPTY", in: minimalSpec + "\nenv: {EMPTY: }")?.message
+                == "has no value; write \"\" for an empty string")
+        #expect(
+            specError(at: "engine", in: minimalSpec + "\nengine: kvm")?.message
+                == "must be docker or process, got \"kvm\"")
+        #expect(
+            specError(at: "update.strategy", in: minimalSpec + "\nupdate: {strategy: recreate}")?.message
+                == "unknown strategy \"recreate\"; supported: rolling, canary, blue-green")
+        #expect(
+            specError(at: "health", in: minimalSpec + "\nhealth: {tcp: {}, http: {}}")?.message
+                == "choose one probe, not http and tcp")
+        #expect(
+            specError(at: "health.exec.command", in: minimalSpec + "\nhealth: {exec: {}}")?.message == "is required")
     }
 
     @Test("required fields are named")
@@ -185,7 +229,8 @@ struct ServiceSpecParserTests {
         let errors = specErrors("engine: docker")
         #expect(errors.map(\.field) == ["name", "ports"])
         #expect(errors.allSatisfy { $0.message.hasPrefix("is required") })
-        #expect(specError(at: "ports.public", in: "name: web\nimage: a\nports: {container: 80}")?.message == "is required")
+        #expect(
+            specError(at: "ports.public", in: "name: web\nimage: a\nports: {container: 80}")?.message == "is required")
     }
 
     @Test("YAML syntax errors, duplicate keys and empty files are reported with the file")
