@@ -24,8 +24,9 @@ public final class AgentCommandHandler: Sendable {
     private struct State {
         /// Sends a progress or result frame on the open session (nil when none is open).
         var send: (@Sendable (DroverMessage) -> Void)?
-        /// Results the controller has not confirmed yet, by command id.
-        var unconfirmed: [String: Drover_V1_CommandResult] = [:]
+        /// Results the controller has not confirmed yet, by command id, with their service (a
+        /// `CONFIRM` of the service confirms them all).
+        var unconfirmed: [String: (service: String, result: Drover_V1_CommandResult)] = [:]
         /// Whether a revert on controller loss ran for this disconnection.
         var revertedWhileDisconnected = false
     }
@@ -90,7 +91,7 @@ public final class AgentCommandHandler: Sendable {
         state.withLockedValue { state in
             state.send = send
             state.revertedWhileDisconnected = false
-            return state.unconfirmed.values.sorted { $0.finishedUnixMs < $1.finishedUnixMs }
+            return state.unconfirmed.values.map(\.result).sorted { $0.finishedUnixMs < $1.finishedUnixMs }
         }
     }
 
@@ -200,7 +201,7 @@ public final class AgentCommandHandler: Sendable {
             ack.status = .accepted
             result.finishedUnixMs = UnixTime.nowMillis()
             // Removing is idempotent, so a re-delivered STOP simply runs again and succeeds.
-            send(result, keep: true)
+            send(result, keepFor: payload.service)
             return ack
         case .setWeights:
             let order: WeightsOrder
@@ -236,19 +237,30 @@ public final class AgentCommandHandler: Sendable {
             else {
                 return reject("the payload is not a ConfirmPayload with a service")
             }
-            let confirmed = await executor.confirm(service: payload.service, version: payload.version)
+            // The rollout is over: the controller has what it needs of the service's results.
+            let dropped = state.withLockedValue { state in
+                let done = state.unconfirmed.filter { $0.value.service == payload.service }.map(\.key)
+                for id in done { state.unconfirmed[id] = nil }
+                return done.count
+            }
             ack.status = .accepted
             var result = Drover_V1_CommandResult()
             result.commandID = command.id
-            result.outcome = confirmed ? .succeeded : .failed
-            result.message =
-                confirmed
-                ? "\(payload.service) \(payload.version) is the known-good version"
-                : "\(payload.service) does not run \(payload.version) here (nothing changed)"
             result.startedUnixMs = nowUnixMs
-            result.finishedUnixMs = nowUnixMs
-            result.details = ["version": payload.version]
-            send(result, keep: false)
+            if payload.version.isEmpty {
+                result.outcome = .succeeded
+                result.message = "\(payload.service): \(dropped) result(s) confirmed; known-good version unchanged"
+            } else {
+                let confirmed = await executor.confirm(service: payload.service, version: payload.version)
+                result.outcome = confirmed ? .succeeded : .failed
+                result.message =
+                    confirmed
+                    ? "\(payload.service) \(payload.version) is the known-good version"
+                    : "\(payload.service) does not run \(payload.version) here (known-good version unchanged)"
+            }
+            result.finishedUnixMs = UnixTime.nowMillis()
+            result.details = ["version": payload.version, "results_confirmed": "\(dropped)"]
+            send(result, keepFor: nil)
             return ack
         case .noop:
             ack.status = .accepted
@@ -258,7 +270,7 @@ public final class AgentCommandHandler: Sendable {
             result.message = "noop"
             result.startedUnixMs = nowUnixMs
             result.finishedUnixMs = nowUnixMs
-            send(result, keep: false)
+            send(result, keepFor: nil)
             return ack
         default:
             return reject("this agent does not carry out \(command.kind) commands")
@@ -293,7 +305,7 @@ public final class AgentCommandHandler: Sendable {
         if let result = step.result {
             // Reverts the agent started on its own have no controller command to answer.
             guard !step.commandID.hasPrefix("revert-") else { return }
-            send(result.commandResult(commandID: step.commandID), keep: true)
+            send(result.commandResult(commandID: step.commandID), keepFor: step.service)
             return
         }
         var progress = Drover_V1_CommandProgress()
@@ -306,9 +318,10 @@ public final class AgentCommandHandler: Sendable {
         send?(.commandProgress(progress))
     }
 
-    private func send(_ result: Drover_V1_CommandResult, keep: Bool) {
+    /// Sends a result; with a service, it is kept and re-sent after reconnects until confirmed.
+    private func send(_ result: Drover_V1_CommandResult, keepFor service: String?) {
         let send = state.withLockedValue { state in
-            if keep { state.unconfirmed[result.commandID] = result }
+            if let service { state.unconfirmed[result.commandID] = (service, result) }
             return state.send
         }
         send?(.commandResult(result))

@@ -62,8 +62,6 @@ extension RollingRolloutStateMachine {
         let host = state.hosts[position]
         let reverting = host.status == .reverting
         switch event {
-        case .swapStarted(let id) where id == host.commandID && reverting && host.acknowledgedAt == nil:
-            update(position) { $0.acknowledgedAt = now }
         case .instanceHealthy(let id) where id == host.commandID && reverting:
             // No min_healthy_time here: a rollback skips every wait.
             setStatus(position, .reverted)

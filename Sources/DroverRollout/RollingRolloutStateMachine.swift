@@ -237,8 +237,6 @@ public struct RollingRolloutStateMachine: Sendable {
         let host = state.hosts[position]
         let inFlight = host.status == .swapping || host.status == .stabilizing
         switch event {
-        case .swapStarted(let id) where id == host.commandID && host.status == .swapping && host.acknowledgedAt == nil:
-            update(position) { $0.acknowledgedAt = now }
         case .instanceHealthy(let id) where id == host.commandID && host.status == .swapping:
             setStatus(position, .stabilizing)
             update(position) { $0.healthySince = now }
@@ -361,7 +359,6 @@ public struct RollingRolloutStateMachine: Sendable {
             host.commandID = id
             host.version = version
             host.dispatchedAt = now
-            host.acknowledgedAt = nil
             host.healthySince = nil
             host.touched = true
         }

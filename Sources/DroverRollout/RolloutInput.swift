@@ -30,7 +30,7 @@ public enum RolloutInput: Codable, Sendable, Equatable {
 /// Instance events carry the command id they answer; an id that is not the host's current
 /// command is stale (an earlier attempt, or a re-delivery) and is ignored.
 public enum HostEvent: Codable, Sendable, Equatable {
-    /// The agent began carrying out the command.
+    /// The agent began carrying out the command (informational: the rolling machine waits for the result).
     case swapStarted(commandID: String)
     /// The command's new instance passed its health checks.
     case instanceHealthy(commandID: String)

@@ -55,7 +55,6 @@ extension RolloutHost {
     /// Appends this host as a JSON object with sorted keys (nil optionals left out).
     func appendJSON(to out: inout String) {
         out += "{"
-        if let acknowledgedAt { out += "\"acknowledgedAt\":\(acknowledgedAt)," }
         out += "\"attempt\":\(attempt),"
         if let commandID {
             out += "\"commandID\":"

@@ -76,8 +76,6 @@ public struct RolloutHost: Codable, Sendable, Equatable {
     public var commandID: String?
     /// When the current command was issued.
     public var dispatchedAt: Int64?
-    /// When the agent said it started the current command.
-    public var acknowledgedAt: Int64?
     /// When the current command's instance became healthy.
     public var healthySince: Int64?
     /// Whether the controller has lost contact with the host.

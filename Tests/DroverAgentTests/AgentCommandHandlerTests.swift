@@ -87,6 +87,38 @@ import Testing
         }
     }
 
+    @Test func aConfirmOfTheServiceConfirmsItsResultsAndAnEmptyVersionLeavesTheKnownGoodOne() async throws {
+        try await H.with { h in
+            let handler = AgentCommandHandler(executor: h.executor, revertAfter: nil)
+            _ = handler.sessionEstablished { _ in }
+            #expect(await handler.receive(try command("c-1", .swap), nowUnixMs: now).status == .accepted)
+            #expect(try await h.result("c-1").outcome == .succeeded)
+            #expect(await handler.receive(try command("c-2", .stop), nowUnixMs: now).status == .accepted)
+            // The STOP's result is kept and re-sent after a reconnect until it is confirmed.
+            handler.sessionEnded()
+            #expect(handler.sessionEstablished { _ in }.map(\.commandID) == ["c-2"])
+            // A CONFIRM of another service leaves it.
+            var other = try command("c-3", .confirm)
+            var payload = Drover_V1_ConfirmPayload()
+            payload.service = "api"
+            payload.version = "v1"
+            other.payload = try payload.serializedData()
+            #expect(await handler.receive(other, nowUnixMs: now).status == .accepted)
+            #expect(handler.sessionEstablished { _ in }.map(\.commandID) == ["c-2"])
+            // A CONFIRM of the service with no version (the rollout settled none here) confirms it.
+            let sent = NIOLockedValueBox<[DroverMessage]>([])
+            _ = handler.sessionEstablished { message in sent.withLockedValue { $0.append(message) } }
+            #expect(
+                await handler.receive(try command("c-4", .confirm, version: ""), nowUnixMs: now).status == .accepted)
+            #expect(handler.sessionEstablished { _ in }.isEmpty)
+            let answer = sent.withLockedValue { $0 }.compactMap { message -> Drover_V1_CommandResult? in
+                if case .commandResult(let result) = message, result.commandID == "c-4" { result } else { nil }
+            }.first
+            #expect(answer?.outcome == .succeeded && answer?.details["results_confirmed"] == "1")
+            #expect(await h.executor.state().isEmpty)
+        }
+    }
+
     @Test func badCommandsAreRejectedWithAReasonAndChangeNothing() async throws {
         try await H.with { h in
             let handler = AgentCommandHandler(executor: h.executor, revertAfter: nil)

@@ -387,31 +387,42 @@ struct RolloutCoordinatorTests {
                 == .serviceNotFound("api"))
     }
 
-    @Test("a result that arrives on its own is confirmed by delivering the command once more (§7.3)")
+    @Test(
+        "results are not confirmed by re-delivering commands: the CONFIRM at the end confirms them, on every touched host (§7.3)"
+    )
     func resultConfirmation() async throws {
         let harness = try CoordinatorHarness()
-        let summary = try harness.coordinator.deploy(specText: webSpec("v1", maxParallel: "1"), fileName: "web.yaml")
-        let first = try #require(harness.swaps.first)
+        try harness.deployAndFinish("v1")
+        let before = harness.swaps.count
+        let summary = try harness.coordinator.deploy(specText: webSpec("v2", maxParallel: "1"), fileName: "web.yaml")
+        let first = try #require(harness.swaps.dropFirst(before).first)
         harness.accept(first)
         var result = Drover_V1_CommandResult()
         result.commandID = first.command.id
         result.outcome = .succeeded
         await harness.coordinator.commandResult(hostID: "h-1", result)
-        #expect(harness.swaps.count == 2)
-        let confirmation = try #require(harness.swaps.last)
-        #expect(confirmation.host == "h-1")
-        #expect(confirmation.command.id == first.command.id)
-        #expect(confirmation.command.attempt == 2)
-        #expect(confirmation.command.payload == first.command.payload)
-        // The agent answers DUPLICATE with the same result: nothing changes.
-        let before = try harness.persisted(summary.id)
-        var duplicate = Drover_V1_CommandAck()
-        duplicate.commandID = first.command.id
-        duplicate.status = .duplicate
-        duplicate.result = result
-        await harness.coordinator.commandAcknowledged(hostID: "h-1", duplicate)
-        #expect(try harness.persisted(summary.id) == before)
+        #expect(harness.swaps.count == before + 1, "no command delivered again to confirm the result")
+        // A result re-sent after a reconnect is applied once: nothing changes.
+        let stored = try harness.persisted(summary.id)
+        await harness.coordinator.commandResult(hostID: "h-1", result)
+        #expect(try harness.persisted(summary.id) == stored)
         #expect(try harness.coordinator.rollout(summary.id).hosts.first?.status == "stabilizing")
+        // A later host fails: the rollback ends the rollout, and each touched host hears it is over.
+        harness.advance(10_000)
+        let second = try #require(harness.swaps.last)
+        #expect(second.host == "h-2")
+        harness.accept(second)
+        harness.fail(second, observed: "3 failed checks", threshold: "3")
+        for revert in harness.swaps.dropFirst(before + 2) {
+            harness.accept(revert)
+            harness.succeed(revert)
+        }
+        #expect(try harness.coordinator.rollout(summary.id).summary.phase == "rolled_back")
+        let confirms = try harness.confirms.suffix(3).map {
+            ($0.host, try Drover_V1_ConfirmPayload(serializedBytes: $0.command.payload))
+        }
+        #expect(confirms.map(\.0) == ["h-1", "h-2", "h-3"])
+        #expect(confirms.allSatisfy { $0.1.service == "web" && $0.1.version == "v1" })
     }
 
     @Test("a failed first deploy goes back to nothing: no command where the swap failed, STOP where it ran")
@@ -437,7 +448,12 @@ struct RolloutCoordinatorTests {
         #expect(detail.summary.phase == "rolled_back")
         #expect(detail.why?.targetVersion == "none")
         #expect(try harness.store.service(named: "web")?.currentVersion == nil)
-        #expect(harness.confirms.isEmpty)
+        // Nothing settled: the touched hosts get a CONFIRM with no version (their results are confirmed).
+        let confirms = try harness.confirms.map {
+            ($0.host, try Drover_V1_ConfirmPayload(serializedBytes: $0.command.payload))
+        }
+        #expect(confirms.map(\.0) == ["h-1", "h-2"])
+        #expect(confirms.allSatisfy { $0.1.service == "web" && $0.1.version.isEmpty })
     }
 
     @Test("a stored rollout that cannot be restored does not keep the others from resuming")

@@ -16,8 +16,6 @@ struct CoordinatorState: Sendable {
     var undelivered: Set<String> = []
     /// Command ids whose result was already applied (a result arrives again after reconnects).
     var resultsApplied: Set<String> = []
-    /// The last delivery of each swap or revert command, for confirming its result (§7.3).
-    var sent: [String: (host: String, command: Drover_V1_Command)] = [:]
     /// `CONFIRM` commands not yet handed to a session, by host.
     var pendingConfirms: [String: [Drover_V1_Command]] = [:]
 
@@ -48,6 +46,5 @@ struct CoordinatorState: Sendable {
         delivered = delivered.filter { !$0.key.hasPrefix(prefix) }
         undelivered = undelivered.filter { !$0.hasPrefix(prefix) }
         resultsApplied = resultsApplied.filter { !$0.hasPrefix(prefix) }
-        sent = sent.filter { !$0.key.hasPrefix(prefix) }
     }
 }

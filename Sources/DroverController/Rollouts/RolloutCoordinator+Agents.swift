@@ -24,7 +24,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     }
 
     public func commandResult(hostID: String, _ result: Drover_V1_CommandResult) async {
-        received(hostID: hostID, result, confirming: true)
+        received(hostID: hostID, result)
     }
 
     public func commandFailed(hostID: String, commandID: String, reason: String) async {
@@ -54,10 +54,10 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     /// A command's result, applied once per command id: succeeded → healthy; failed with
     /// `observed`/`threshold` → unhealthy; any other end → the swap failed.
     ///
-    /// - Parameter confirming: the result came on its own (`COMMAND_RESULT`), so the agent keeps
-    ///   re-sending it until it is confirmed: the command is delivered once more (same id, next
-    ///   attempt) and the agent's `DUPLICATE` answer confirms it (§7.3).
-    public func received(hostID: String, _ result: Drover_V1_CommandResult, confirming: Bool = false) {
+    /// The agent keeps re-sending a result after reconnects until it is confirmed; the
+    /// `CONFIRM` each touched host gets when the rollout ends confirms them all (§7.3), so no
+    /// command is delivered again just to confirm its result.
+    public func received(hostID: String, _ result: Drover_V1_CommandResult) {
         let id = result.commandID
         let event: HostEvent
         switch result.outcome {
@@ -83,7 +83,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
             logger.warning("command result with an unknown outcome ignored", ["host.id": hostID, "command.id": id])
             return
         }
-        hostEvent(hostID: hostID, commandID: id, event, isResult: true, confirming: confirming)
+        hostEvent(hostID: hostID, commandID: id, event, isResult: true)
     }
 
     /// A command did not reach the agent (or was answered with an error): re-sent on the next tick.
@@ -163,21 +163,10 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     /// Routes an agent's event to the rollout that issued the command; ids no rollout issued,
     /// or from another host, are ignored (the state machine ignores stale ones).
     private func hostEvent(
-        hostID: String, commandID: String, _ event: HostEvent, isResult: Bool = false, confirming: Bool = false
+        hostID: String, commandID: String, _ event: HostEvent, isResult: Bool = false
     ) {
         let now = self.now()
         state.withLock { state in
-            // Looked up first: the result may finish the rollout, which forgets its commands.
-            let confirmation = confirming ? state.sent[commandID].flatMap { $0.host == hostID ? $0.command : nil } : nil
-            defer {
-                if var command = confirmation {
-                    command.attempt += 1
-                    if dispatcher.send(command, to: hostID), state.sent[commandID] != nil {
-                        state.sent[commandID] = (hostID, command)
-                        state.delivered[commandID] = Int(command.attempt)
-                    }
-                }
-            }
             // Only the id and the host are kept: a copy of the rollout held across `apply` would
             // make the machine copy every host when it changes one.
             guard let rolloutID = state.active.first(where: { $0.value.issued(commandID, to: hostID) })?.key else {

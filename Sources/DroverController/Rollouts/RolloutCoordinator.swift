@@ -282,7 +282,6 @@ public final class RolloutCoordinator: Sendable {
         state.active[rollout.id] = rollout
         if dispatcher.send(command, to: host) {
             state.delivered[commandID] = attempt
-            state.sent[commandID] = (host, command)
             state.undelivered.remove(commandID)
         } else if state.undelivered.insert(commandID).inserted {
             logger.info(
@@ -335,7 +334,7 @@ public final class RolloutCoordinator: Sendable {
             rollout: rollout.record, now: now)
     }
 
-    /// Records the outcome, sets the service's current version and confirms it on the hosts.
+    /// Records the outcome, sets the service's current version and sends `CONFIRM` to the hosts.
     func finish(
         _ outcome: RolloutOutcome, rollout: inout ActiveRollout, state: inout CoordinatorState, now: Int64
     ) throws {
@@ -366,11 +365,15 @@ public final class RolloutCoordinator: Sendable {
             now: now)
         logger.notice(message, ["rollout.id": rollout.id, "service": record.service])
         state.forget(rollout.id)
-        guard let settled else { return }
-        for host in machineState.hosts where host.version == settled && host.status != .stuck {
+        // Every host on the settled version records it as known-good; every other host the
+        // rollout touched hears that it is over (an empty version), which confirms its results.
+        for host in machineState.hosts {
+            let known = settled != nil && host.version == settled && host.status != .stuck
+            guard known || host.touched else { continue }
             do {
                 let command = try RolloutCommandFactory.confirm(
-                    id: "\(rollout.id)/\(host.name)/confirm", service: record.service, version: settled, now: now)
+                    id: "\(rollout.id)/\(host.name)/confirm", service: record.service,
+                    version: known ? settled ?? "" : "", now: now)
                 if !dispatcher.send(command, to: host.name) {
                     state.pendingConfirms[host.name, default: []].append(command)
                 }

@@ -936,8 +936,8 @@ public nonisolated struct Drover_V1_CommandProgress: Sendable {
 }
 
 /// COMMAND_RESULT (0x0033). Agent -> controller, one-way, once per command. Re-sent
-/// after each reconnect until the controller re-delivers the Command and gets
-/// STATUS_DUPLICATE with the result.
+/// after each reconnect until it is confirmed: the controller re-delivers the Command and gets
+/// STATUS_DUPLICATE with the result, or sends a CONFIRM for the command's service.
 public nonisolated struct Drover_V1_CommandResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1255,9 +1255,6 @@ public nonisolated struct Drover_V1_SwapPayload: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// Payload of COMMAND_KIND_CONFIRM: the rollout that put `version` on this host is over;
-/// the agent records it as the service's known-good version (the one it returns to on its own
-/// if it loses the controller in the middle of a later rollout).
 /// How the proxy keeps a client on one version, and which clients always see the canary.
 public nonisolated struct Drover_V1_Stickiness: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1351,6 +1348,11 @@ public nonisolated struct Drover_V1_WeightsPayload: Sendable {
   public init() {}
 }
 
+/// Payload of COMMAND_KIND_CONFIRM: a rollout of `service` on this host is over. The agent
+/// records `version` as the service's known-good version (the one it returns to on its own if
+/// it loses the controller in the middle of a later rollout); an empty `version` (the rollout
+/// settled no version here) leaves the known-good version as it is. Either way every result of
+/// the service's earlier commands counts as confirmed and is no longer re-sent.
 public nonisolated struct Drover_V1_ConfirmPayload: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
