@@ -26,6 +26,22 @@ extension SQLiteStateStore {
         }
     }
 
+    /// Appends events in order, in one transaction: a batch costs one commit, not one each.
+    public func appendEvents(_ events: [NewEvent]) throws(StoreError) {
+        guard !events.isEmpty else { return }
+        guard events.allSatisfy({ !$0.kind.isEmpty }) else { throw .invalidArgument("event kind must not be empty") }
+        try write { db in
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO events (at, kind, severity, host_id, message, details) VALUES (?, ?, ?, ?, ?, ?)")
+            for event in events {
+                try statement.execute(arguments: [
+                    event.at, event.kind, event.severity.rawValue, event.hostID, event.message,
+                    try LabelsJSON.encode(event.details),
+                ])
+            }
+        }
+    }
+
     /// Events matching `query`, newest first (by time, then id).
     public func listEvents(_ query: EventQuery) throws(StoreError) -> [EventRecord] {
         guard query.limit >= 0 else {

@@ -97,6 +97,8 @@ public protocol StateStore: Sendable {
 
     /// Appends an event and returns it with its id.
     func appendEvent(_ event: NewEvent) throws(StoreError) -> EventRecord
+    /// Appends events in order, in one transaction (all or none).
+    func appendEvents(_ events: [NewEvent]) throws(StoreError)
     /// Events matching `query`, newest first.
     func listEvents(_ query: EventQuery) throws(StoreError) -> [EventRecord]
     /// Deletes events older than `cutoff`, then the oldest beyond `maxCount`; returns how many went.

@@ -1,5 +1,6 @@
 import DroverAPI
 import DroverRollout
+import DroverStore
 import DroverWire
 
 /// What the coordinator keeps in memory, behind its lock.
@@ -22,6 +23,9 @@ struct CoordinatorState: Sendable {
     /// Hosts whose latest forward command failed, by rollout: the agent removed the new
     /// instances and left what ran before, so a first deploy left nothing there to stop.
     var failedHosts: [String: Set<String>] = [:]
+    /// Rollout events not yet written: written in one transaction when the current call is
+    /// done (a tick that finishes 100 hosts writes their 100 events with one commit).
+    var pendingEvents: [NewEvent] = []
     /// Inputs the coordinator feeds itself, handled right after the current one.
     var followUps: [(rolloutID: String, input: RolloutInput)] = []
 

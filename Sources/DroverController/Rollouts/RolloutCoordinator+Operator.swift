@@ -145,7 +145,9 @@ extension RolloutCoordinator {
         let message =
             "\(kind.rawValue) of \(plan.service) \(plan.fromVersion) → \(plan.toVersion) created for \(plan.hosts.count) host\(plan.hosts.count == 1 ? "" : "s"): \(hosts)"
         state.log(plan.rolloutID, at: now, host: nil, message)
-        appendEvent(kind: "rollout.created", severity: .info, host: nil, message: message, rollout: record, now: now)
+        appendEvent(
+            kind: "rollout.created", severity: .info, host: nil, message: message, rollout: record, now: now,
+            state: &state)
         logger.notice(message, ["rollout.id": plan.rolloutID, "service": plan.service])
         try apply(.start, to: plan.rolloutID, state: &state, now: now)
         return try summary(of: plan.rolloutID, state: state)

@@ -173,6 +173,7 @@ public final class RolloutCoordinator: Sendable {
     func apply(
         _ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64
     ) throws -> [RolloutAction] {
+        defer { flushEvents(state: &state) }
         let actions = try applyOne(input, to: id, state: &state, now: now)
         try drainFollowUps(state: &state, now: now)
         return actions
@@ -180,6 +181,7 @@ public final class RolloutCoordinator: Sendable {
 
     /// Handles the inputs the coordinator queued for itself while carrying out actions.
     func drainFollowUps(state: inout CoordinatorState, now: Int64) throws {
+        defer { flushEvents(state: &state) }
         while !state.followUps.isEmpty {
             let next = state.followUps.removeFirst()
             _ = try applyOne(next.input, to: next.rolloutID, state: &state, now: now)
@@ -331,7 +333,7 @@ public final class RolloutCoordinator: Sendable {
         state.log(rollout.id, at: now, host: event.host, event.message)
         appendEvent(
             kind: event.kind, severity: event.warning ? .warning : .info, host: event.host, message: event.message,
-            rollout: rollout.record, now: now)
+            rollout: rollout.record, now: now, state: &state)
     }
 
     /// Records the outcome, sets the service's current version and sends `CONFIRM` to the hosts.
@@ -362,7 +364,7 @@ public final class RolloutCoordinator: Sendable {
         let failed: Bool = if case .failed = outcome { true } else { false }
         appendEvent(
             kind: "rollout.finished", severity: failed ? .error : .info, host: nil, message: message, rollout: record,
-            now: now)
+            now: now, state: &state)
         logger.notice(message, ["rollout.id": rollout.id, "service": record.service])
         state.forget(rollout.id)
         // Every host on the settled version records it as known-good; every other host the
@@ -383,17 +385,27 @@ public final class RolloutCoordinator: Sendable {
         }
     }
 
-    /// Appends a `rollout.*` event; a failure is logged, not thrown (the rollout goes on).
+    /// Queues a `rollout.*` event; ``flushEvents(state:)`` writes the queue.
     func appendEvent(
-        kind: String, severity: EventSeverity, host: String?, message: String, rollout: RolloutRecord, now: Int64
+        kind: String, severity: EventSeverity, host: String?, message: String, rollout: RolloutRecord, now: Int64,
+        state: inout CoordinatorState
     ) {
         var details = ["rollout.id": rollout.id, "service": rollout.service]
         if let host { details["host"] = host }
+        state.pendingEvents.append(
+            NewEvent(at: now, kind: kind, severity: severity, hostID: host, message: message, details: details))
+    }
+
+    /// Writes the queued rollout events in one transaction; a failure is logged, not thrown
+    /// (the rollout goes on; the progress log still has the lines).
+    func flushEvents(state: inout CoordinatorState) {
+        guard !state.pendingEvents.isEmpty else { return }
+        let events = state.pendingEvents
+        state.pendingEvents.removeAll(keepingCapacity: true)
         do {
-            _ = try store.appendEvent(
-                NewEvent(at: now, kind: kind, severity: severity, hostID: host, message: message, details: details))
+            try store.appendEvents(events)
         } catch {
-            logger.warning("cannot record a rollout event", ["rollout.id": rollout.id, "error": "\(error)"])
+            logger.warning("cannot record rollout events", ["events": "\(events.count)", "error": "\(error)"])
         }
     }
 
