@@ -26,6 +26,11 @@ extension RolloutCoordinator {
         } catch {
             throw RolloutCoordinatorError.invalidSpec(error)
         }
+        // Canary and blue-green specs parse and validate, and their state machines exist, but
+        // this coordinator drives rolling rollouts only: refuse rather than roll them as rolling.
+        guard spec.update.strategy == .rolling else {
+            throw RolloutCoordinatorError.strategyNotRun(file: fileName, strategy: spec.update.strategy.rawValue)
+        }
         let version = spec.resolvedVersion
         let specJSON = try Self.json(spec)
         let now = self.now()
