@@ -161,6 +161,11 @@ public final class ServiceProxy: Sendable {
         await onEveryLoop { $0.inFlight(backendID: backendID) }.reduce(0, +)
     }
 
+    /// Client connections open now, over all event loops.
+    public func openConnections() async -> Int {
+        await onEveryLoop { $0.openConnections }.reduce(0, +)
+    }
+
     /// Idle pooled upstream connections to a backend, over all event loops.
     public func idleUpstreamConnections(backendID: String) async -> Int {
         await onEveryLoop { $0.pool.idleCount(backendID: backendID) }.reduce(0, +)
@@ -179,7 +184,7 @@ public final class ServiceProxy: Sendable {
         let deadline = clock.now + timeout
         // Connections close themselves once their last response is written (TCP ones when
         // either side ends), so waiting for none to be open also waits for responses to go out.
-        while await onEveryLoop({ $0.openConnections }).reduce(0, +) > 0, clock.now < deadline {
+        while await openConnections() > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         _ = await onEveryLoop { $0.closeAll() }

@@ -34,9 +34,10 @@ import Testing
                         }
                     }
                     try await waitUntil("traffic on v1") { v1.requests >= 100 }
-                    try await proxy.update(RoutingTable(backends: [
-                        Backend(v1, weight: 0, state: .draining), Backend(v2, weight: 10_000),
-                    ]))
+                    try await proxy.update(
+                        RoutingTable(backends: [
+                            Backend(v1, weight: 0, state: .draining), Backend(v2, weight: 10_000),
+                        ]))
                     let drained = await proxy.drain(backendID: "v1", timeout: .seconds(5))
                     #expect(drained.drainedCleanly)
                     await v1.stop()
@@ -99,9 +100,10 @@ import Testing
             try await withProxy(table) { proxy, port in
                 try await withHTTPClient(port: port) { client in
                     #expect(try await client.send().text == "v1")
-                    try await proxy.update(RoutingTable(backends: [
-                        Backend(servers[0], weight: 10_000, state: .draining), Backend(servers[1], weight: 10_000),
-                    ]))
+                    try await proxy.update(
+                        RoutingTable(backends: [
+                            Backend(servers[0], weight: 10_000, state: .draining), Backend(servers[1], weight: 10_000),
+                        ]))
                     let drained = await proxy.drain(backendID: "v1", timeout: .seconds(1))
                     #expect(drained.inFlightAtStart == 0)
                     #expect(drained.drainedCleanly)
@@ -133,10 +135,13 @@ final class StopFlag: Sendable {
                     let first = try await idle.send()
                     #expect(first.text == "v1")
                     try await withHTTPClient(port: port) { busy in
-                        // Long enough to be seen in flight even when the whole suite loads both cores.
-                        try await busy.sendRequest(.GET, "/delay/2000")
+                        // The backend answers only once the close has begun, however loaded the machine.
+                        try await busy.sendRequest(.GET, "/held")
                         try await waitUntil("request in flight") { await proxy.inFlight() == 1 }
-                        await proxy.close(timeout: .seconds(5))
+                        async let closed: Void = proxy.close(timeout: .seconds(30))
+                        try await waitUntil("idle client closed") { await proxy.openConnections() == 1 }
+                        servers[0].releaseHeld()
+                        await closed
                         let response = try await busy.readResponse()
                         #expect(response.text == "v1")
                         #expect(response.headers.first(name: "connection") == "close")

@@ -27,6 +27,9 @@ final class TestServer: Sendable {
     /// HTTP requests received so far.
     var requests: Int { shared.state.withLock { $0.requests } }
 
+    /// Sends the answers of the `/held` requests received so far.
+    func releaseHeld() { shared.releaseHeld() }
+
     private static func start(
         version: String, allowHalfClosure: Bool,
         configure: @escaping @Sendable (any Channel, BackendShared) throws -> Void

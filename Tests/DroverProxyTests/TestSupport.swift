@@ -12,6 +12,15 @@ final class BackendShared: Sendable {
     }
 
     let state = Mutex(State())
+    /// Answers of `/held` requests, sent when the test calls ``releaseHeld()``.
+    let held = Mutex<[@Sendable () -> Void]>([])
+
+    /// Sends every held answer.
+    func releaseHeld() {
+        for answer in held.withLock({ list in
+            defer { list = [] }; return list
+        }) { answer() }
+    }
 
     func opened(_ channel: any Channel) {
         state.withLock {
@@ -31,8 +40,8 @@ final class BackendShared: Sendable {
 
 /// The HTTP test backend: answers with its version name. Paths: `/` (the version),
 /// `/delay/MS`, `/status/CODE`, `/echo` (streams the request body back), `/big/BYTES` (a
-/// patterned body), `/stuck` (never answers), `/headers` (the request headers), `/fresh-only`
-/// (closes a reused connection unanswered).
+/// patterned body), `/stuck` (never answers), `/held` (answers when the test releases it),
+/// `/headers` (the request headers), `/fresh-only` (closes a reused connection unanswered).
 final class BackendHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -56,7 +65,9 @@ final class BackendHandler: ChannelInboundHandler {
             if head.uri == "/echo" {
                 // Streams: every body part goes straight back.
                 let headers = HTTPHeaders([("x-version", version)])
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+                context.write(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+                    promise: nil)
             }
         case .body(let body):
             if head?.uri == "/echo" { context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
@@ -73,10 +84,25 @@ final class BackendHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case "stuck":
             break
+        case "held":
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            shared.held.withLock {
+                $0.append {
+                    loop.execute {
+                        let (handler, context) = bound.value
+                        handler.send(.ok, body: ByteBuffer(string: handler.version), context: context)
+                    }
+                }
+            }
         case "fresh-only":
             // Closes a reused connection without an answer, as a backend whose keep-alive
             // timeout fired just as the request arrived.
-            if answered > 0 { context.close(promise: nil) } else { send(.ok, body: ByteBuffer(string: version), context: context) }
+            if answered > 0 {
+                context.close(promise: nil)
+            } else {
+                send(.ok, body: ByteBuffer(string: version), context: context)
+            }
         case "delay":
             let milliseconds = Int64(parts.dropFirst().first ?? "0") ?? 0
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
@@ -99,7 +125,8 @@ final class BackendHandler: ChannelInboundHandler {
     private func send(_ status: HTTPResponseStatus, body: ByteBuffer, context: ChannelHandlerContext) {
         answered += 1
         let headers = HTTPHeaders([("x-version", version), ("content-length", String(body.readableBytes))])
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
