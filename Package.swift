@@ -228,6 +228,7 @@ let package = Package(
             dependencies: [
                 "DroverAgent",
                 "DroverAPI",
+                "DroverProxy",
                 "DroverSession",
                 "DroverWire",
                 "DroverTLS",
