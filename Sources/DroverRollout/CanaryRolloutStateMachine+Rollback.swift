@@ -139,7 +139,7 @@ extension CanaryRolloutStateMachine {
 
     /// Sends due retries; finishes when no host is reverting, or fails at the hard deadline.
     mutating func advanceRollback(now: Int64, effects: inout [TrafficRolloutAction]) {
-        guard case .rollingBack = state.phase, var report = state.rollback else { return }
+        guard case .rollingBack = state.phase, let running = state.rollback else { return }
         for position in state.hosts.indices {
             let host = state.hosts[position]
             guard host.status == .reverting, let due = host.retryAt, due <= now, !host.lost, let id = host.commandID
@@ -150,31 +150,13 @@ extension CanaryRolloutStateMachine {
             state.hosts[position].dispatchedAt = now
             effects.append(revertCommand(host: host.name, bySwap: host.revertBySwap, id: id))
         }
-        let pending = state.hosts.contains { $0.status == .reverting }
-        let stuck = state.hosts.filter { $0.status == .stuck }.map(\.name)
-        let deadline = report.startedAt + state.plan.rollbackDeadline
-        let outcome: RolloutOutcome
-        if !pending {
-            report.finishedAt = now
-            report.action = RollingRolloutStateMachine.rollbackAction(
-                reverted: report.revertedHosts, stuck: stuck, skipped: report.skippedHosts,
-                target: report.targetVersion,
-                finished: true)
-            outcome =
-                stuck.isEmpty
-                ? .rolledBack(report) : .failed(RolloutFailure(reason: .revertFailed, hosts: stuck, report: report))
-        } else if now >= deadline {
-            let notBack = state.hosts.filter { $0.status == .reverting || $0.status == .stuck }.map(\.name)
-            report.finishedAt = deadline
-            report.action =
-                RollingRolloutStateMachine.rollbackAction(
-                    reverted: report.revertedHosts, stuck: notBack, skipped: report.skippedHosts,
-                    target: report.targetVersion, finished: true)
-                + "; the \(SpecDuration(milliseconds: state.plan.rollbackDeadline)) rollback deadline passed"
-            outcome = .failed(RolloutFailure(reason: .rollbackDeadlineExceeded, hosts: notBack, report: report))
-        } else {
-            return
-        }
+        let hosts = state.hosts
+        guard
+            let (report, outcome) = running.conclusion(
+                now: now, deadline: state.plan.rollbackDeadline, reverting: hosts.contains { $0.status == .reverting },
+                stuck: { hosts.filter { $0.status == .stuck }.map(\.name) },
+                notBack: { hosts.filter { $0.status == .reverting || $0.status == .stuck }.map(\.name) })
+        else { return }
         state.rollback = report
         state.phase = .finished(outcome)
         effects.append(.finished(outcome))

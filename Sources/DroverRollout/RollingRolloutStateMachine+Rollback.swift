@@ -123,31 +123,15 @@ extension RollingRolloutStateMachine {
 
     /// Finishes the rollback when no host is still reverting, or fails it at the hard deadline.
     mutating func advanceRollback(now: Int64, effects: inout [RolloutAction]) {
-        guard case .rollingBack = state.phase, var report = state.rollback else { return }
+        guard case .rollingBack = state.phase, let running = state.rollback else { return }
         sendDueRetries(now: now, effects: &effects)
-        let deadline = report.startedAt + state.plan.rollbackDeadline
-        let outcome: RolloutOutcome
-        if tally.count(.reverting) == 0 {
-            let stuck = tally.hosts(in: .stuck).sorted().map { state.hosts[$0].name }
-            report.finishedAt = now
-            report.action = Self.rollbackAction(
-                reverted: report.revertedHosts, stuck: stuck, skipped: report.skippedHosts,
-                target: report.targetVersion, finished: true)
-            outcome =
-                stuck.isEmpty
-                ? .rolledBack(report) : .failed(RolloutFailure(reason: .revertFailed, hosts: stuck, report: report))
-        } else if now >= deadline {
-            let notBack = state.hosts.filter { $0.status == .reverting || $0.status == .stuck }.map(\.name)
-            report.finishedAt = deadline
-            report.action =
-                Self.rollbackAction(
-                    reverted: report.revertedHosts, stuck: notBack, skipped: report.skippedHosts,
-                    target: report.targetVersion, finished: true)
-                + "; the \(SpecDuration(milliseconds: state.plan.rollbackDeadline)) rollback deadline passed"
-            outcome = .failed(RolloutFailure(reason: .rollbackDeadlineExceeded, hosts: notBack, report: report))
-        } else {
-            return
-        }
+        let hosts = state.hosts
+        guard
+            let (report, outcome) = running.conclusion(
+                now: now, deadline: state.plan.rollbackDeadline, reverting: tally.count(.reverting) > 0,
+                stuck: { tally.hosts(in: .stuck).sorted().map { hosts[$0].name } },
+                notBack: { hosts.filter { $0.status == .reverting || $0.status == .stuck }.map(\.name) })
+        else { return }
         state.rollback = report
         state.phase = .finished(outcome)
         effects.append(.finished(outcome))

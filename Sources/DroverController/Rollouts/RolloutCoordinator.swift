@@ -370,12 +370,12 @@ public final class RolloutCoordinator: Sendable {
         // Every host on the settled version records it as known-good; every other host the
         // rollout touched hears that it is over (an empty version), which confirms its results.
         for host in machineState.hosts {
-            let known = settled != nil && host.version == settled && host.status != .stuck
-            guard known || host.touched else { continue }
+            let confirmed = settled.flatMap { host.version == $0 && host.status != .stuck ? $0 : nil }
+            guard confirmed != nil || host.touched else { continue }
             do {
                 let command = try RolloutCommandFactory.confirm(
-                    id: "\(rollout.id)/\(host.name)/confirm", service: record.service,
-                    version: known ? settled ?? "" : "", now: now)
+                    id: "\(rollout.id)/\(host.name)/confirm", service: record.service, version: confirmed ?? "",
+                    now: now)
                 if !dispatcher.send(command, to: host.name) {
                     state.pendingConfirms[host.name, default: []].append(command)
                 }
