@@ -65,6 +65,7 @@ public final class ControllerDaemon: Sendable {
         let rollouts = RolloutCoordinator(store: service.store, dispatcher: service.registry, availability: inventory)
         service.commands.attach(rollouts)
         sink.observe(rollouts)
+        sink.observeReports(rollouts)
         self.rollouts = rollouts
         api = try APIServer(
             configuration: apiConfiguration, store: service.store, inventory: inventory, fleetControl: service,

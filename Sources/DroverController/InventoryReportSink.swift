@@ -20,6 +20,7 @@ public final class InventoryReportSink: HostReportSink {
     private let recorder: InventoryEventRecorder
     private let logger: DroverLogger
     private let observer = Mutex<(any InventoryTransitionObserver)?>(nil)
+    private let reportObserver = Mutex<(any HostReportObserver)?>(nil)
 
     /// A sink over `store`; the inventory is filled with every known host from the store.
     public init(
@@ -62,6 +63,10 @@ public final class InventoryReportSink: HostReportSink {
         await storeSink.hostReport(hostID: hostID, report: report, receivedAt: receivedAt)
         let events = inventory.withInventory { $0.hostReport(hostID: hostID, report: report, now: receivedAt) }
         persist(events)
+        // After the inventory: a host back from lost is back before its traffic counts.
+        if let reportObserver = reportObserver.withLock({ $0 }) {
+            reportObserver.hostReported(hostID: hostID, report: report, receivedAt: receivedAt)
+        }
     }
 
     public func hostDisconnected(hostID: String, cause: DisconnectCause) async {
@@ -80,6 +85,12 @@ public final class InventoryReportSink: HostReportSink {
     /// e.g. the rollout coordinator, after it is recorded.
     public func observe(_ observer: any InventoryTransitionObserver) {
         self.observer.withLock { $0 = observer }
+    }
+
+    /// Hands every later host report to `observer` (e.g. the rollout coordinator, which reads
+    /// the services' traffic counters for canary analysis), after the inventory has it.
+    public func observeReports(_ observer: any HostReportObserver) {
+        reportObserver.withLock { $0 = observer }
     }
 
     /// Advances liveness (hosts that stopped reporting become lost); call every second or so.

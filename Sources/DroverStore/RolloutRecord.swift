@@ -6,6 +6,16 @@ public enum RolloutKind: String, Sendable, Equatable, Codable, CaseIterable {
     case rollback
 }
 
+/// Which state machine a rollout runs (its stored state is that machine's).
+public enum RolloutStrategyName: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Hosts swapped batch by batch.
+    case rolling
+    /// Traffic steps to a canary beside stable, with analysis.
+    case canary
+    /// The full new set beside the old, then all traffic switched at once.
+    case blueGreen = "blue-green"
+}
+
 /// One rollout as stored: identity and summary columns for listing, plus the state machine's
 /// state as JSON (the store never interprets it).
 public struct RolloutRecord: Sendable, Equatable, Codable {
@@ -37,12 +47,15 @@ public struct RolloutRecord: Sendable, Equatable, Codable {
     public var rollbackDurationMs: Int64?
     /// The rollback's "why" report (JSON), if there was one.
     public var reportJSON: String?
+    /// The strategy: which state machine `stateJSON` (and the parts) belong to.
+    public var strategy: RolloutStrategyName
 
     /// Creates a record.
     public init(
         id: String, service: String, fromVersion: String, toVersion: String, kind: RolloutKind,
         stateJSON: String, phase: String, outcome: String? = nil, createdAt: Int64, updatedAt: Int64,
-        finishedAt: Int64? = nil, rollbackDurationMs: Int64? = nil, reportJSON: String? = nil
+        finishedAt: Int64? = nil, rollbackDurationMs: Int64? = nil, reportJSON: String? = nil,
+        strategy: RolloutStrategyName = .rolling
     ) {
         self.id = id
         self.service = service
@@ -57,6 +70,7 @@ public struct RolloutRecord: Sendable, Equatable, Codable {
         self.finishedAt = finishedAt
         self.rollbackDurationMs = rollbackDurationMs
         self.reportJSON = reportJSON
+        self.strategy = strategy
     }
 
     /// Whether it is over.

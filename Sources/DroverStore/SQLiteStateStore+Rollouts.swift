@@ -92,7 +92,7 @@ extension SQLiteStateStore {
                 try db.execute(
                     sql: """
                         INSERT INTO rollouts (\(RolloutRecord.columns))
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: rollout.arguments)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
@@ -232,13 +232,13 @@ extension ServiceVersionRecord {
 extension RolloutRecord {
     static let columns = """
         id, service, from_version, to_version, kind, state, phase, outcome, created_at, updated_at, finished_at, \
-        rollback_duration_ms, report
+        rollback_duration_ms, report, strategy
         """
 
     var arguments: StatementArguments {
         [
             id, service, fromVersion, toVersion, kind.rawValue, stateJSON, phase, outcome, createdAt, updatedAt,
-            finishedAt, rollbackDurationMs, reportJSON,
+            finishedAt, rollbackDurationMs, reportJSON, strategy.rawValue,
         ]
     }
 
@@ -247,6 +247,10 @@ extension RolloutRecord {
         guard let kind = RolloutKind(rawValue: kindText) else {
             throw StoreError.corruptRecord("rollouts.kind has unknown value \(kindText)")
         }
+        let strategyText = try row.decode(String.self, forColumn: "strategy")
+        guard let strategy = RolloutStrategyName(rawValue: strategyText) else {
+            throw StoreError.corruptRecord("rollouts.strategy has unknown value \(strategyText)")
+        }
         self.init(
             id: try row.decode(forColumn: "id"), service: try row.decode(forColumn: "service"),
             fromVersion: try row.decode(forColumn: "from_version"), toVersion: try row.decode(forColumn: "to_version"),
@@ -254,6 +258,6 @@ extension RolloutRecord {
             outcome: try row.decode(forColumn: "outcome"), createdAt: try row.decode(forColumn: "created_at"),
             updatedAt: try row.decode(forColumn: "updated_at"), finishedAt: try row.decode(forColumn: "finished_at"),
             rollbackDurationMs: try row.decode(forColumn: "rollback_duration_ms"),
-            reportJSON: try row.decode(forColumn: "report"))
+            reportJSON: try row.decode(forColumn: "report"), strategy: strategy)
     }
 }

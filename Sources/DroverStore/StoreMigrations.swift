@@ -1,7 +1,8 @@
 import GRDB
 
 /// The versioned schema: `v1` creates hosts, tokens, certificates and events; `v2` services,
-/// their version history and rollouts; `v3` the parts of an unfinished rollout's state.
+/// their version history and rollouts; `v3` the parts of an unfinished rollout's state; `v4`
+/// each rollout's strategy (rolling, canary, blue-green: which state machine its state belongs to).
 ///
 /// Later versions append migrations (`v2` for rollouts and services, …); an applied
 /// migration is never edited. A database that lists migrations not known here was written
@@ -13,6 +14,7 @@ enum StoreMigrations {
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2", migrate: v2)
         migrator.registerMigration("v3", migrate: v3)
+        migrator.registerMigration("v4", migrate: v4)
         return migrator
     }
 
@@ -147,6 +149,17 @@ enum StoreMigrations {
                     state TEXT NOT NULL,
                     PRIMARY KEY (rollout_id, part)
                 ) STRICT;
+                """
+        )
+    }
+
+    /// The strategy a rollout runs: its state is a rolling rollout's or a canary/blue-green
+    /// one's. Rollouts stored before this migration were all rolling.
+    private static func v4(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE rollouts ADD COLUMN strategy TEXT NOT NULL DEFAULT 'rolling'
+                    CHECK (strategy IN ('rolling', 'canary', 'blue-green'));
                 """
         )
     }

@@ -281,15 +281,6 @@ struct RolloutCoordinatorTests {
         #expect(errors.errors.contains { $0.file == "web.yaml" && $0.field == "ports" })
         #expect(invalid?.description.contains("web.yaml") == true)
 
-        // A valid canary spec is refused, not rolled out as a rolling deploy, and nothing is stored.
-        let canaryText = try String(contentsOfFile: "examples/web-canary.yaml", encoding: .utf8)
-        let canary = coordinatorError {
-            _ = try harness.coordinator.deploy(specText: canaryText, fileName: "web-canary.yaml")
-        }
-        #expect(canary == .strategyNotRun(file: "web-canary.yaml", strategy: "canary"))
-        #expect(canary?.description.contains("strategy: rolling") == true)
-        #expect(try harness.store.listServices().isEmpty && harness.swaps.isEmpty)
-
         let noHost = coordinatorError {
             _ = try harness.coordinator.deploy(
                 specText: webSpec("v1").replacingOccurrences(of: "role: web", with: "role: cache"), fileName: "web.yaml"

@@ -15,9 +15,11 @@ public struct RolloutDetail: Codable, Sendable, Equatable {
     public var log: [RolloutLogEntry]
     /// The rollback's why, if there was one.
     public var why: RollbackWhy?
+    /// Canary and blue-green: every step so far with its weight, measured share and verdicts.
+    public var steps: [RolloutStepStatus]?
 
     enum CodingKeys: String, CodingKey {
-        case summary, hosts, log, why
+        case summary, hosts, log, why, steps
         case maxParallel = "max_parallel"
         case progressDeadlineAt = "progress_deadline_at"
         case rollbackDeadlineAt = "rollback_deadline_at"
@@ -26,7 +28,7 @@ public struct RolloutDetail: Codable, Sendable, Equatable {
     /// Creates a detail.
     public init(
         summary: RolloutSummary, maxParallel: Int, progressDeadlineAt: Int64? = nil, rollbackDeadlineAt: Int64? = nil,
-        hosts: [RolloutHostStatus], log: [RolloutLogEntry], why: RollbackWhy? = nil
+        hosts: [RolloutHostStatus], log: [RolloutLogEntry], why: RollbackWhy? = nil, steps: [RolloutStepStatus]? = nil
     ) {
         self.summary = summary
         self.maxParallel = maxParallel
@@ -35,6 +37,7 @@ public struct RolloutDetail: Codable, Sendable, Equatable {
         self.hosts = hosts
         self.log = log
         self.why = why
+        self.steps = steps
     }
 }
 
@@ -42,7 +45,9 @@ public struct RolloutDetail: Codable, Sendable, Equatable {
 public struct RolloutHostStatus: Codable, Sendable, Equatable {
     /// Host id.
     public var host: String
-    /// `pending`, `swapping`, `stabilizing`, `updated`, `reverting`, `reverted` or `stuck`.
+    /// `pending`, `swapping`, `stabilizing`, `updated`, `reverting`, `reverted` or `stuck`;
+    /// canary and blue-green: `pending`, `swapping`, `live`, `weighting`, `promoting`,
+    /// `promoted`, `reverting`, `reverted` or `stuck`.
     public var status: String
     /// The version the host is being moved to (or is on).
     public var version: String

@@ -10,11 +10,14 @@ public struct RolloutSummary: Codable, Sendable, Equatable {
     public var fromVersion: String
     /// The version being rolled out.
     public var toVersion: String
-    /// `running`, `paused`, `rolling_back`, `succeeded`, `rolled_back`, `aborted` or `failed`.
+    /// `running`, `paused`, `rolling_back`, `succeeded`, `rolled_back`, `aborted` or `failed`;
+    /// canary and blue-green rollouts also `holding` (a weight set by hand), `awaiting_promote`
+    /// and `promoting`.
     public var phase: String
     /// Target hosts.
     public var hostCount: Int
-    /// Hosts on the new version and healthy for `min_healthy_time`.
+    /// Hosts on the new version and healthy for `min_healthy_time` (canary, blue-green: hosts
+    /// running only the new version).
     public var updatedCount: Int
     /// When it was created, Unix milliseconds.
     public var createdAt: Int64
@@ -24,6 +27,10 @@ public struct RolloutSummary: Codable, Sendable, Equatable {
     public var outcome: String?
     /// How long the rollback took, if there was one and it ended.
     public var rollbackDurationMs: Int64?
+    /// `rolling`, `canary` or `blue-green` (absent from controllers before canaries: rolling).
+    public var strategy: String?
+    /// Canary and blue-green: the canary's share of the traffic set now, basis points (0–10000).
+    public var canaryWeightBp: Int?
 
     enum CodingKeys: String, CodingKey {
         case id, service, kind, phase, outcome
@@ -34,13 +41,15 @@ public struct RolloutSummary: Codable, Sendable, Equatable {
         case createdAt = "created_at"
         case finishedAt = "finished_at"
         case rollbackDurationMs = "rollback_duration_ms"
+        case strategy
+        case canaryWeightBp = "canary_weight_bp"
     }
 
     /// Creates a summary.
     public init(
         id: String, service: String, kind: String, fromVersion: String, toVersion: String, phase: String,
         hostCount: Int, updatedCount: Int, createdAt: Int64, finishedAt: Int64? = nil, outcome: String? = nil,
-        rollbackDurationMs: Int64? = nil
+        rollbackDurationMs: Int64? = nil, strategy: String? = nil, canaryWeightBp: Int? = nil
     ) {
         self.id = id
         self.service = service
@@ -54,6 +63,8 @@ public struct RolloutSummary: Codable, Sendable, Equatable {
         self.finishedAt = finishedAt
         self.outcome = outcome
         self.rollbackDurationMs = rollbackDurationMs
+        self.strategy = strategy
+        self.canaryWeightBp = canaryWeightBp
     }
 
     /// Whether the rollout is over.

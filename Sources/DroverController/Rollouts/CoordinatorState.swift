@@ -5,8 +5,10 @@ import DroverWire
 
 /// What the coordinator keeps in memory, behind its lock.
 struct CoordinatorState: Sendable {
-    /// Unfinished rollouts by id.
+    /// Unfinished rolling rollouts by id.
     var active: [String: ActiveRollout] = [:]
+    /// Unfinished canary and blue-green rollouts by id.
+    var traffic: [String: ActiveTrafficRollout] = [:]
     /// Progress logs by rollout id (this controller run), oldest first, bounded.
     var progress: [String: [RolloutLogEntry]] = [:]
     /// The last progress step each host's agent reported, by rollout id then host.
@@ -29,6 +31,12 @@ struct CoordinatorState: Sendable {
     /// Inputs the coordinator feeds itself, handled right after the current one.
     var followUps: [(rolloutID: String, input: RolloutInput)] = []
 
+    /// Whether a rollout of `service` is unfinished, and its id.
+    func activeRollout(of service: String) -> String? {
+        active.values.first(where: { $0.record.service == service })?.id
+            ?? traffic.values.first(where: { $0.record.service == service })?.id
+    }
+
     /// The longest progress log kept per rollout.
     static let progressLimit = 500
 
@@ -43,6 +51,7 @@ struct CoordinatorState: Sendable {
     /// Forgets what only a running rollout needs (its log lives on in the event log).
     mutating func forget(_ rolloutID: String) {
         active[rolloutID] = nil
+        traffic[rolloutID] = nil
         steps[rolloutID] = nil
         progress[rolloutID] = nil
         failedHosts[rolloutID] = nil

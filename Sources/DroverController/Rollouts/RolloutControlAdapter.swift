@@ -61,7 +61,7 @@ public struct RolloutControlAdapter: RolloutControl {
         switch error {
         case .invalidSpec(let errors):
             return .invalidSpec(errors.errors.map(\.description))
-        case .noMatchingHost, .rollbackBudgetExceeded, .strategyNotRun:
+        case .noMatchingHost, .rollbackBudgetExceeded:
             return .refused(error.description)
         case .rolloutNotFound, .serviceNotFound, .versionNotFound:
             return .notFound(error.description)

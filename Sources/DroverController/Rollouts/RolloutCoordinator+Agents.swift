@@ -14,12 +14,15 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     public func commandProgress(hostID: String, _ progress: Drover_V1_CommandProgress) async {
         let now = self.now()
         state.withLock { state in
-            guard let rollout = state.active.values.first(where: { $0.issued(progress.commandID, to: hostID) }) else {
+            guard
+                let rolloutID = state.active.values.first(where: { $0.issued(progress.commandID, to: hostID) })?.id
+                    ?? state.traffic.values.first(where: { $0.issued(progress.commandID, to: hostID) })?.id
+            else {
                 return
             }
             let text = progress.message.isEmpty ? progress.step : "\(progress.step): \(progress.message)"
-            state.log(rollout.id, at: now, host: hostID, "\(text) (\(progress.percent)%)")
-            if !progress.step.isEmpty { state.steps[rollout.id, default: [:]][hostID] = progress.step }
+            state.log(rolloutID, at: now, host: hostID, "\(text) (\(progress.percent)%)")
+            if !progress.step.isEmpty { state.steps[rolloutID, default: [:]][hostID] = progress.step }
         }
     }
 
@@ -89,14 +92,23 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     /// A command did not reach the agent (or was answered with an error): re-sent on the next tick.
     public func failed(hostID: String, commandID: String, reason: String) {
         state.withLock { state in
-            guard let rollout = state.active.values.first(where: { $0.issued(commandID, to: hostID) }),
+            let rolloutID: String
+            if let rollout = state.active.values.first(where: { $0.issued(commandID, to: hostID) }),
                 rollout.host(hostID)?.commandID == commandID
-            else { return }
+            {
+                rolloutID = rollout.id
+            } else if let rollout = state.traffic.values.first(where: { $0.issued(commandID, to: hostID) }),
+                rollout.host(hostID)?.commandID == commandID
+            {
+                rolloutID = rollout.id
+            } else {
+                return
+            }
             state.undelivered.insert(commandID)
             logger.info(
                 "command not delivered; re-sending on the next tick",
                 [
-                    "rollout.id": rollout.id, "host.id": hostID, "command.id": commandID, "reason": reason,
+                    "rollout.id": rolloutID, "host.id": hostID, "command.id": commandID, "reason": reason,
                 ])
         }
     }
@@ -105,7 +117,7 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
     public func hostLost(_ hostID: String) {
         let now = self.now()
         state.withLock { state in
-            for id in state.active.keys.sorted() where state.active[id]?.host(hostID) != nil {
+            for id in rollouts(targeting: hostID, state: state) {
                 do {
                     try apply(.host(hostID, .hostLost), to: id, state: &state, now: now)
                 } catch {
@@ -113,6 +125,12 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
                 }
             }
         }
+    }
+
+    /// Ids of the unfinished rollouts (of either family) that target `hostID`, sorted.
+    private func rollouts(targeting hostID: String, state: CoordinatorState) -> [String] {
+        (state.active.keys.filter { state.active[$0]?.host(hostID) != nil }
+            + state.traffic.keys.filter { state.traffic[$0]?.host(hostID) != nil }).sorted()
     }
 
     /// The host reports again (perhaps on a new session): every rollout that targets it hears
@@ -133,6 +151,20 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
                         }
                     }
                     if !resent, let current = state.active[id]?.host(hostID)?.commandID {
+                        redeliver(current, state: &state, now: now)
+                        try drainFollowUps(state: &state, now: now)
+                    }
+                } catch {
+                    logger.error("rollout input failed", ["rollout.id": id, "host.id": hostID, "error": "\(error)"])
+                }
+            }
+            for id in state.traffic.keys.sorted() where state.traffic[id]?.host(hostID) != nil {
+                do {
+                    let before = state.delivered
+                    try applyTraffic(.host(hostID, .hostBack), to: id, state: &state, now: now)
+                    if let host = state.traffic[id]?.host(hostID), let current = host.commandID,
+                        ActiveTrafficRollout.inFlight(host), state.delivered[current] == before[current]
+                    {
                         redeliver(current, state: &state, now: now)
                         try drainFollowUps(state: &state, now: now)
                     }
@@ -169,7 +201,10 @@ extension RolloutCoordinator: AgentCommandSink, InventoryTransitionObserver {
         state.withLock { state in
             // Only the id and the host are kept: a copy of the rollout held across `apply` would
             // make the machine copy every host when it changes one.
-            guard let rolloutID = state.active.first(where: { $0.value.issued(commandID, to: hostID) })?.key else {
+            guard
+                let rolloutID = state.active.first(where: { $0.value.issued(commandID, to: hostID) })?.key
+                    ?? state.traffic.first(where: { $0.value.issued(commandID, to: hostID) })?.key
+            else {
                 logger.debug(
                     "answer for a command no running rollout issued; ignored",
                     ["host.id": hostID, "command.id": commandID])

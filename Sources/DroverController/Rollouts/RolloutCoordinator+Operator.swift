@@ -26,11 +26,6 @@ extension RolloutCoordinator {
         } catch {
             throw RolloutCoordinatorError.invalidSpec(error)
         }
-        // Canary and blue-green specs parse and validate, and their state machines exist, but
-        // this coordinator drives rolling rollouts only: refuse rather than roll them as rolling.
-        guard spec.update.strategy == .rolling else {
-            throw RolloutCoordinatorError.strategyNotRun(file: fileName, strategy: spec.update.strategy.rawValue)
-        }
         let version = spec.resolvedVersion
         let specJSON = try Self.json(spec)
         let now = self.now()
@@ -55,9 +50,32 @@ extension RolloutCoordinator {
                 try store.recordServiceVersion(
                     ServiceVersionRecord(service: spec.name, version: version, specJSON: specJSON, createdAt: now))
             }
+            let rolloutID = Self.newRolloutID()
+            // A canary needs a stable version to run beside: a first deploy rolls out (as Argo
+            // Rollouts and Flagger do on the first release).
+            if spec.update.strategy != .rolling, from != RolloutCommandFactory.noVersion {
+                let fromSpec = try storedSpec(service: spec.name, version: from)
+                let plan =
+                    spec.update.strategy == .canary
+                    ? TrafficRolloutPlan.canary(
+                        rolloutID: rolloutID, service: spec.name, fromVersion: from, toVersion: version, hosts: hosts,
+                        update: spec.update)
+                    : TrafficRolloutPlan.blueGreen(
+                        rolloutID: rolloutID, service: spec.name, fromVersion: from, toVersion: version, hosts: hosts,
+                        update: spec.update)
+                if let plan {
+                    return try createTraffic(plan, specs: [version: spec, from: fromSpec], state: &state, now: now)
+                }
+            }
             let plan = RolloutPlan(
-                rolloutID: Self.newRolloutID(), service: spec.name, fromVersion: from, toVersion: version,
-                hosts: hosts, update: spec.update)
+                rolloutID: rolloutID, service: spec.name, fromVersion: from, toVersion: version, hosts: hosts,
+                update: spec.update)
+            if spec.update.strategy != .rolling {
+                state.log(
+                    rolloutID, at: now, host: nil,
+                    "first deploy of \(spec.name): nothing runs yet for a \(spec.update.strategy.rawValue) to run beside, so \(version) rolls out host by host"
+                )
+            }
             return try create(plan, kind: .deploy, specs: [version: spec], state: &state, now: now)
         }
     }
@@ -86,12 +104,12 @@ extension RolloutCoordinator {
     public func rollback(service: String, to version: String?) throws -> RolloutSummary {
         let now = self.now()
         return try state.withLock { state in
-            if let active = state.active.values.first(where: { $0.record.service == service }) {
+            if let active = state.activeRollout(of: service) {
                 if let version, version != RolloutCommandFactory.noVersion {
                     _ = try storedSpec(service: service, version: version)
                 }
                 return try command(
-                    .rollback(to: version), named: "rollback", rollout: active.id, state: &state, now: now)
+                    .rollback(to: version), named: "rollback", rollout: active, state: &state, now: now)
             }
             guard let record = try storing({ () throws(StoreError) in try store.service(named: service) }) else {
                 throw RolloutCoordinatorError.serviceNotFound(service)
@@ -125,6 +143,78 @@ extension RolloutCoordinator {
     }
 
     // MARK: - Helpers
+
+    /// An operator's canary command for the running canary (or blue-green) rollout of `service`:
+    /// set the canary's share now and hold it (`percent`, 0–100 with up to two decimals),
+    /// promote, or abort (every host back to stable only).
+    ///
+    /// - Throws: ``RolloutCoordinatorError``: no such service, no canary rollout in progress, or
+    ///   the state machine's refusal (e.g. a weight during promotion).
+    public func canary(service: String, _ command: CanaryCommand) throws -> RolloutSummary {
+        let now = self.now()
+        return try state.withLock { state in
+            guard let id = state.traffic.values.first(where: { $0.record.service == service })?.id else {
+                if let rolling = state.active.values.first(where: { $0.record.service == service }) {
+                    throw RolloutCoordinatorError.commandRejected(
+                        command: command.name,
+                        reason:
+                            "rollout \(rolling.id) of \(service) is a rolling rollout; canary commands apply to canary and blue-green rollouts"
+                    )
+                }
+                guard try storing({ () throws(StoreError) in try store.service(named: service) }) != nil else {
+                    throw RolloutCoordinatorError.serviceNotFound(service)
+                }
+                throw RolloutCoordinatorError.commandRejected(
+                    command: command.name,
+                    reason:
+                        "no canary or blue-green rollout of \(service) is in progress; deploy a spec with update.strategy canary"
+                )
+            }
+            let input: RolloutInput
+            switch command {
+            case .percent(let percent):
+                guard percent.isFinite, (0...100).contains(percent) else {
+                    throw RolloutCoordinatorError.commandRejected(
+                        command: command.name, reason: "the percentage must be from 0 to 100, got \(percent)")
+                }
+                input = .setCanaryWeight(basisPoints: Int((percent * 100).rounded()))
+            case .promote: input = .promote
+            case .abort: input = .abort
+            }
+            return try self.command(input, named: command.name, rollout: id, state: &state, now: now)
+        }
+    }
+
+    /// Stores a new canary or blue-green rollout for `plan` and starts it.
+    private func createTraffic(
+        _ plan: TrafficRolloutPlan, specs: [String: ServiceSpec], state: inout CoordinatorState, now: Int64
+    ) throws -> RolloutSummary {
+        let machine = CanaryRolloutStateMachine(plan: plan)
+        let stateJSON = try Self.json(machine.state)
+        let record = RolloutRecord(
+            id: plan.rolloutID, service: plan.service, fromVersion: plan.fromVersion, toVersion: plan.toVersion,
+            kind: .deploy, stateJSON: stateJSON, phase: RolloutText.phase(machine.state.phase), createdAt: now,
+            updatedAt: now, strategy: plan.mode == .canary ? .canary : .blueGreen)
+        do {
+            try store.insertRollout(
+                record, parts: [RolloutPart(name: ActiveTrafficRollout.statePart, stateJSON: stateJSON)])
+        } catch .activeRolloutExists(let service, let id) {
+            throw RolloutCoordinatorError.rolloutInProgress(service: service, rolloutID: id)
+        } catch {
+            throw RolloutCoordinatorError.store(error)
+        }
+        state.traffic[plan.rolloutID] = ActiveTrafficRollout(machine: machine, record: record, specs: specs)
+        let steps = plan.steps.map { "\(BasisPoints.text($0.weightBP)) on \($0.hostCount)" }.joined(separator: ", ")
+        let message =
+            "\(plan.mode.rawValue) rollout of \(plan.service) \(plan.fromVersion) → \(plan.toVersion) created for \(plan.hosts.count) host\(plan.hosts.count == 1 ? "" : "s") (\(plan.hosts.joined(separator: ", "))); steps: \(steps)"
+        state.log(plan.rolloutID, at: now, host: nil, message)
+        appendEvent(
+            kind: "rollout.created", severity: .info, host: nil, message: message, rollout: record, now: now,
+            state: &state)
+        logger.notice(message, ["rollout.id": plan.rolloutID, "service": plan.service])
+        try applyTraffic(.start, to: plan.rolloutID, state: &state, now: now)
+        return try summary(of: plan.rolloutID, state: state)
+    }
 
     /// Stores a new rollout for `plan` and starts it.
     private func create(
@@ -167,6 +257,13 @@ extension RolloutCoordinator {
     private func command(
         _ input: RolloutInput, named name: String, rollout id: String, state: inout CoordinatorState, now: Int64
     ) throws -> RolloutSummary {
+        if state.traffic[id] != nil {
+            let actions = try applyTraffic(input, to: id, state: &state, now: now)
+            for case .notify(.rollout(.rejected(let command, let reason))) in actions {
+                throw RolloutCoordinatorError.commandRejected(command: command, reason: reason)
+            }
+            return try summary(of: id, state: state)
+        }
         guard state.active[id] != nil else {
             guard try storing({ () throws(StoreError) in try store.rollout(id: id) }) != nil else {
                 throw RolloutCoordinatorError.rolloutNotFound(id)
@@ -181,8 +278,8 @@ extension RolloutCoordinator {
     }
 
     private func refuseActiveRollout(of service: String, state: CoordinatorState) throws {
-        if let active = state.active.values.first(where: { $0.record.service == service }) {
-            throw RolloutCoordinatorError.rolloutInProgress(service: service, rolloutID: active.id)
+        if let active = state.activeRollout(of: service) {
+            throw RolloutCoordinatorError.rolloutInProgress(service: service, rolloutID: active)
         }
     }
 

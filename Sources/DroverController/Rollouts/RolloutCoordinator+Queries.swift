@@ -20,6 +20,8 @@ extension RolloutCoordinator {
         return state.withLock { state in
             records.map { record in
                 if let active = state.active[record.id] { return Self.summary(active.record, active.machine.state) }
+                if let active = state.traffic[record.id] { return Self.summary(active.record, active.machine.state) }
+                if record.strategy != .rolling { return Self.summary(record, Self.decodeTrafficState(record)) }
                 return Self.summary(record, Self.decodeState(record))
             }
         }
@@ -33,6 +35,7 @@ extension RolloutCoordinator {
         let live = state.withLock { state in
             (state.active[id], state.progress[id] ?? [], state.steps[id] ?? [:])
         }
+        if let traffic = try trafficDetail(id) { return traffic }
         let record: RolloutRecord
         let rolloutState: RolloutState?
         if let rollout = live.0 {
@@ -97,7 +100,7 @@ extension RolloutCoordinator {
 
     /// The rollout's log lines from the event log, oldest first, before `before` (all when
     /// `nil`): what an earlier controller run recorded (agents' progress steps are not stored).
-    private func storedLog(_ id: String, before: Int64?) throws -> [RolloutLogEntry] {
+    func storedLog(_ id: String, before: Int64?) throws -> [RolloutLogEntry] {
         if let before, let created = state.withLock({ $0.active[id]?.record.createdAt }), created >= before {
             return []
         }
@@ -115,7 +118,10 @@ extension RolloutCoordinator {
         }.first
         let spec = Self.decodeSpec(record.specJSON)
         let active = latest.flatMap { $0.isFinished ? nil : $0.id }
-        let hosts = latest.flatMap(Self.decodeState)?.plan.hosts ?? []
+        let hosts =
+            latest.flatMap {
+                $0.strategy == .rolling ? Self.decodeState($0)?.plan.hosts : Self.decodeTrafficState($0)?.plan.hosts
+            } ?? []
         return ServiceSummary(
             name: record.name, engine: spec?.engine.rawValue ?? "unknown", currentVersion: record.currentVersion,
             hosts: hosts, publicPort: spec?.ports.public ?? 0, activeRollout: active, updatedAt: record.updatedAt)
@@ -124,9 +130,11 @@ extension RolloutCoordinator {
     /// The summary of rollout `id`, live or stored.
     func summary(of id: String, state: CoordinatorState) throws -> RolloutSummary {
         if let active = state.active[id] { return Self.summary(active.record, active.machine.state) }
+        if let active = state.traffic[id] { return Self.summary(active.record, active.machine.state) }
         guard let record = try storing({ () throws(StoreError) in try store.rollout(id: id) }) else {
             throw RolloutCoordinatorError.rolloutNotFound(id)
         }
+        if record.strategy != .rolling { return Self.summary(record, try? storedTrafficState(record)) }
         return Self.summary(record, try? storedState(record).state)
     }
 
@@ -135,7 +143,8 @@ extension RolloutCoordinator {
             id: record.id, service: record.service, kind: record.kind.rawValue, fromVersion: record.fromVersion,
             toVersion: record.toVersion, phase: record.phase, hostCount: state?.hosts.count ?? 0,
             updatedCount: state?.hosts.count(where: { $0.status == .updated }) ?? 0, createdAt: record.createdAt,
-            finishedAt: record.finishedAt, outcome: record.outcome, rollbackDurationMs: record.rollbackDurationMs)
+            finishedAt: record.finishedAt, outcome: record.outcome, rollbackDurationMs: record.rollbackDurationMs,
+            strategy: record.strategy.rawValue)
     }
 
     static func why(_ report: RollbackReport) -> RollbackWhy {

@@ -55,7 +55,7 @@ public final class RolloutCoordinator: Sendable {
     public func tick() {
         let now = self.now()
         state.withLock { state in
-            for id in state.active.keys.sorted() {
+            for id in state.active.keys.sorted() + state.traffic.keys.sorted() {
                 do {
                     _ = try apply(.tick, to: id, state: &state, now: now)
                 } catch {
@@ -78,7 +78,9 @@ public final class RolloutCoordinator: Sendable {
     /// so hosts finish `min_healthy_time` on time rather than on the next whole-second tick.
     public func nextDueAt() -> Int64? {
         state.withLock { state in
-            let due = state.active.values.compactMap(\.machine.nextDueAt)
+            let due =
+                state.active.values.compactMap(\.machine.nextDueAt)
+                + state.traffic.values.compactMap(\.machine.nextDueAt)
             // Commands waiting for a session are retried every second.
             return state.undelivered.isEmpty ? due.min() : (due + [now() + 1_000]).min()
         }
@@ -96,7 +98,12 @@ public final class RolloutCoordinator: Sendable {
         }
         return state.withLock { state in
             var resumed: [String] = []
-            for record in records.sorted(by: { $0.createdAt < $1.createdAt }) where state.active[record.id] == nil {
+            for record in records.sorted(by: { $0.createdAt < $1.createdAt })
+            where state.active[record.id] == nil && state.traffic[record.id] == nil {
+                if record.strategy != .rolling {
+                    if resumeTraffic(record, state: &state, now: now) { resumed.append(record.id) }
+                    continue
+                }
                 let restored: RolloutState
                 let fromParts: Bool
                 do {
@@ -127,6 +134,29 @@ public final class RolloutCoordinator: Sendable {
             }
             return resumed
         }
+    }
+
+    /// Restores a canary or blue-green rollout; `false` (logged) when its state does not decode.
+    private func resumeTraffic(_ record: RolloutRecord, state: inout CoordinatorState, now: Int64) -> Bool {
+        let restored: TrafficRolloutState
+        do {
+            restored = try storedTrafficState(record)
+        } catch {
+            logger.error(
+                "cannot restore rollout: its stored state does not decode",
+                ["rollout.id": record.id, "error": "\(error)"])
+            return false
+        }
+        state.traffic[record.id] = ActiveTrafficRollout(
+            machine: CanaryRolloutStateMachine(restoring: restored), record: record)
+        state.log(
+            record.id, at: now, host: nil, "controller restarted; resuming (\(RolloutText.phase(restored.phase)))")
+        do {
+            try continueRestoredTraffic(record.id, state: &state, now: now)
+        } catch {
+            logger.error("cannot resume rollout", ["rollout.id": record.id, "error": "\(error)"])
+        }
+        return true
     }
 
     /// A rollout's state as stored: assembled from its parts while it runs
@@ -191,6 +221,10 @@ public final class RolloutCoordinator: Sendable {
     private func applyOne(
         _ input: RolloutInput, to id: String, state: inout CoordinatorState, now: Int64
     ) throws -> [RolloutAction] {
+        if state.traffic[id] != nil {
+            _ = try applyTrafficOne(input, to: id, state: &state, now: now)
+            return []
+        }
         // Taken out of the map so the machine's state is uniquely referenced: it changes in
         // place instead of being copied (with every host) on each input.
         guard var rollout = state.active.removeValue(forKey: id) else { return [] }
@@ -282,19 +316,28 @@ public final class RolloutCoordinator: Sendable {
             return
         }
         state.active[rollout.id] = rollout
+        deliver(command, to: host, rolloutID: rollout.id, attempt: attempt, state: &state)
+    }
+
+    /// Hands a command to the host's session; one that finds none is tried again on each tick
+    /// and when the host is back.
+    func deliver(
+        _ command: Drover_V1_Command, to host: String, rolloutID: String, attempt: Int, state: inout CoordinatorState
+    ) {
         if dispatcher.send(command, to: host) {
-            state.delivered[commandID] = attempt
-            state.undelivered.remove(commandID)
-        } else if state.undelivered.insert(commandID).inserted {
+            state.delivered[command.id] = attempt
+            state.undelivered.remove(command.id)
+        } else if state.undelivered.insert(command.id).inserted {
             logger.info(
                 "no session for the host; the command is sent when it is back",
-                ["rollout.id": rollout.id, "host.id": host, "command.id": commandID])
+                ["rollout.id": rolloutID, "host.id": host, "command.id": command.id])
         }
     }
 
     /// Re-sends `commandID` (same id, next attempt) if it is still a host's current command in
     /// flight; forgets it otherwise.
     func redeliver(_ commandID: String, state: inout CoordinatorState, now: Int64, afterRestart: Bool = false) {
+        if redeliverTraffic(commandID, state: &state, now: now, afterRestart: afterRestart) { return }
         guard var rollout = state.active.values.first(where: { $0.issued(commandID) }),
             let host = rollout.machine.state.hosts.first(where: { $0.commandID == commandID }),
             host.status == .swapping || host.status == .reverting
@@ -310,9 +353,14 @@ public final class RolloutCoordinator: Sendable {
     /// The spec of `version`, from the rollout's cache or the version history; `nil` for the
     /// version before the first deploy.
     func spec(_ version: String, rollout: inout ActiveRollout) throws -> ServiceSpec? {
+        try spec(version, service: rollout.record.service, cache: &rollout.specs)
+    }
+
+    /// The spec of `version` of `service`, from `cache` or the version history (then cached);
+    /// `nil` for the version before the first deploy.
+    func spec(_ version: String, service: String, cache: inout [String: ServiceSpec]) throws -> ServiceSpec? {
         if version == RolloutCommandFactory.noVersion { return nil }
-        if let spec = rollout.specs[version] { return spec }
-        let service = rollout.record.service
+        if let spec = cache[version] { return spec }
         guard
             let stored = try storing({ () throws(StoreError) in
                 try store.serviceVersion(service: service, version: version)
@@ -321,7 +369,7 @@ public final class RolloutCoordinator: Sendable {
             throw RolloutCoordinatorError.versionNotFound(service: service, version: version)
         }
         let spec = try JSONDecoder().decode(ServiceSpec.self, from: Data(stored.specJSON.utf8))
-        rollout.specs[version] = spec
+        cache[version] = spec
         return spec
     }
 
@@ -348,39 +396,50 @@ public final class RolloutCoordinator: Sendable {
             case .aborted, .failed: nil
             }
         let settled = current == RolloutCommandFactory.noVersion ? nil : current
-        let report = RolloutText.report(outcome) ?? machineState.rollback
         rollout.record.stateJSON = try machineState.jsonText(planJSON: rollout.planText(machineState))
         rollout.record.phase = RolloutText.phase(machineState.phase)
         rollout.record.outcome = RolloutText.outcome(outcome, plan: machineState.plan)
-        rollout.record.updatedAt = now
-        rollout.record.finishedAt = now
-        rollout.record.rollbackDurationMs = report?.durationMilliseconds
-        rollout.record.reportJSON = try report.map(Self.json)
-        let record = rollout.record
-        try storing { () throws(StoreError) in try store.finishRollout(record, currentVersion: settled) }
-        let message =
-            "rollout \(RolloutText.phase(machineState.phase)): \(RolloutText.outcome(outcome, plan: machineState.plan))"
-        state.log(rollout.id, at: now, host: nil, message)
-        let failed: Bool = if case .failed = outcome { true } else { false }
-        appendEvent(
-            kind: "rollout.finished", severity: failed ? .error : .info, host: nil, message: message, rollout: record,
-            now: now, state: &state)
-        logger.notice(message, ["rollout.id": rollout.id, "service": record.service])
-        state.forget(rollout.id)
         // Every host on the settled version records it as known-good; every other host the
         // rollout touched hears that it is over (an empty version), which confirms its results.
-        for host in machineState.hosts {
+        let confirms = machineState.hosts.compactMap { host -> (host: String, version: String?)? in
             let confirmed = settled.flatMap { host.version == $0 && host.status != .stuck ? $0 : nil }
-            guard confirmed != nil || host.touched else { continue }
+            return confirmed != nil || host.touched ? (host.name, confirmed) : nil
+        }
+        try recordFinished(
+            outcome, record: &rollout.record, report: RolloutText.report(outcome) ?? machineState.rollback,
+            settled: settled, confirms: confirms, state: &state, now: now)
+    }
+
+    /// Writes a finished rollout's row (its `stateJSON`, `phase` and `outcome` already set) with
+    /// the service's new current version, logs it, forgets the rollout and sends each host in
+    /// `confirms` its `CONFIRM` (`nil` version: the rollout is over, nothing is known-good).
+    func recordFinished(
+        _ outcome: RolloutOutcome, record: inout RolloutRecord, report: RollbackReport?, settled: String?,
+        confirms: [(host: String, version: String?)], state: inout CoordinatorState, now: Int64
+    ) throws {
+        record.updatedAt = now
+        record.finishedAt = now
+        record.rollbackDurationMs = report?.durationMilliseconds
+        record.reportJSON = try report.map(Self.json)
+        let finished = record
+        try storing { () throws(StoreError) in try store.finishRollout(finished, currentVersion: settled) }
+        let message = "rollout \(finished.phase): \(finished.outcome ?? "")"
+        state.log(finished.id, at: now, host: nil, message)
+        let failed: Bool = if case .failed = outcome { true } else { false }
+        appendEvent(
+            kind: "rollout.finished", severity: failed ? .error : .info, host: nil, message: message, rollout: finished,
+            now: now, state: &state)
+        logger.notice(message, ["rollout.id": finished.id, "service": finished.service])
+        state.forget(finished.id)
+        for (host, version) in confirms {
             do {
                 let command = try RolloutCommandFactory.confirm(
-                    id: "\(rollout.id)/\(host.name)/confirm", service: record.service, version: confirmed ?? "",
-                    now: now)
-                if !dispatcher.send(command, to: host.name) {
-                    state.pendingConfirms[host.name, default: []].append(command)
+                    id: "\(finished.id)/\(host)/confirm", service: finished.service, version: version ?? "", now: now)
+                if !dispatcher.send(command, to: host) {
+                    state.pendingConfirms[host, default: []].append(command)
                 }
             } catch {
-                logger.error("cannot build a confirm command", ["rollout.id": rollout.id, "error": "\(error)"])
+                logger.error("cannot build a confirm command", ["rollout.id": finished.id, "error": "\(error)"])
             }
         }
     }

@@ -25,8 +25,6 @@ public enum RolloutCoordinatorError: Error, Sendable, Equatable, CustomStringCon
     case nothingToRollBack(String)
     /// The rollout did not accept the operator command now (its phase says why).
     case commandRejected(command: String, reason: String)
-    /// The spec asks for a strategy this controller does not run yet.
-    case strategyNotRun(file: String, strategy: String)
     /// The store failed.
     case store(StoreError)
     /// An unfinished rollout's stored state lacks a part (its plan, progress or a host).
@@ -47,7 +45,7 @@ public enum RolloutCoordinatorError: Error, Sendable, Equatable, CustomStringCon
     /// The refusal's category.
     public var category: Category {
         switch self {
-        case .invalidSpec, .noMatchingHost, .rollbackBudgetExceeded, .strategyNotRun: .invalid
+        case .invalidSpec, .noMatchingHost, .rollbackBudgetExceeded: .invalid
         case .rolloutNotFound, .serviceNotFound, .versionNotFound: .notFound
         case .rolloutInProgress, .alreadyRunning, .versionConflict, .nothingToRollBack, .commandRejected: .conflict
         case .store, .statePartMissing: .internalError
@@ -79,8 +77,6 @@ public enum RolloutCoordinatorError: Error, Sendable, Equatable, CustomStringCon
             reason
         case .commandRejected(let command, let reason):
             "\(command) refused: \(reason)"
-        case .strategyNotRun(let file, let strategy):
-            "\(file): update.strategy \(strategy): this controller runs rolling rollouts only so far; deploy with strategy: rolling"
         case .store(let error):
             "the controller's store failed: \(error)"
         case .statePartMissing(let rolloutID, let part):

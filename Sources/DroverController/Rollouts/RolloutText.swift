@@ -19,9 +19,14 @@ enum RolloutText {
 
     /// One line on how a rollout ended.
     static func outcome(_ outcome: RolloutOutcome, plan: RolloutPlan) -> String {
+        self.outcome(outcome, service: plan.service, toVersion: plan.toVersion, hostCount: plan.hosts.count)
+    }
+
+    /// One line on how a rollout of `service` to `toVersion` on `hostCount` hosts ended.
+    static func outcome(_ outcome: RolloutOutcome, service: String, toVersion: String, hostCount: Int) -> String {
         switch outcome {
         case .succeeded:
-            "\(plan.service) runs \(plan.toVersion) on \(plan.hosts.count) host\(plan.hosts.count == 1 ? "" : "s")"
+            "\(service) runs \(toVersion) on \(hostCount) host\(hostCount == 1 ? "" : "s")"
         case .rolledBack(let report):
             "rolled back: \(report)"
         case .aborted:
@@ -44,12 +49,21 @@ enum RolloutText {
     static func event(
         _ notification: RolloutNotification, plan: RolloutPlan
     ) -> (kind: String, warning: Bool, host: String?, message: String) {
+        event(notification, service: plan.service, from: plan.fromVersion, to: plan.toVersion)
+    }
+
+    /// Event kind, severity, host and message for a notification of a rollout of `service`.
+    static func event(
+        _ notification: RolloutNotification, service: String, from: String, to: String
+    ) -> (kind: String, warning: Bool, host: String?, message: String) {
         switch notification {
         case .started(let hosts, let maxParallel):
-            return ("rollout.started", false, nil,
-                "rollout of \(plan.service) \(plan.fromVersion) → \(plan.toVersion) started on \(hosts) host\(hosts == 1 ? "" : "s"), \(maxParallel) at a time")
+            return (
+                "rollout.started", false, nil,
+                "rollout of \(service) \(from) → \(to) started on \(hosts) host\(hosts == 1 ? "" : "s"), \(maxParallel) at a time"
+            )
         case .hostUpdated(let host):
-            return ("rollout.host-updated", false, host, "\(host) runs \(plan.toVersion) and stayed healthy for min_healthy_time")
+            return ("rollout.host-updated", false, host, "\(host) runs \(to) and stayed healthy for min_healthy_time")
         case .hostLost(let host):
             return ("rollout.host-lost", true, host, "\(host) stopped reporting")
         case .hostBack(let host):
@@ -63,8 +77,10 @@ enum RolloutText {
         case .hostReverted(let host):
             return ("rollout.host-reverted", false, host, "\(host) is back on the rollback's version")
         case .revertFailed(let host, let reason, let willRetry):
-            return ("rollout.revert-failed", true, host,
-                "\(host) failed to swap back (\(reason)); \(willRetry ? "retrying" : "giving up: the host needs an operator")")
+            return (
+                "rollout.revert-failed", true, host,
+                "\(host) failed to swap back (\(reason)); \(willRetry ? "retrying" : "giving up: the host needs an operator")"
+            )
         case .rejected(let command, let reason):
             return ("rollout.command-rejected", false, nil, "\(command) refused: \(reason)")
         }
