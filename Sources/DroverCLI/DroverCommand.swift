@@ -20,7 +20,8 @@ public struct DroverCommand: AsyncParsableCommand {
         version: "drover \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))",
         subcommands: [
             ControllerCommand.self, DevCommand.self, HostsCommand.self, TokenCommand.self, PlanCommand.self,
-            DeployCommand.self, RolloutsCommand.self, RolloutCommand.self, RollbackCommand.self, ServicesCommand.self,
+            DeployCommand.self, RolloutsCommand.self, RolloutCommand.self, RollbackCommand.self, CanaryCommand.self,
+            ServicesCommand.self,
             HistoryCommand.self, VersionCommand.self,
         ]
     )

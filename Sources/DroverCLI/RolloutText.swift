@@ -15,6 +15,15 @@ enum RolloutText {
         return "\(seconds / 3_600)h \(seconds % 3_600 / 60)m"
     }
 
+    /// Basis points as a percentage: `5%`, `12.5%`, `0.25%`.
+    static func percent(bp: Int) -> String {
+        let whole = bp / 100
+        let fraction = bp % 100
+        if fraction == 0 { return "\(whole)%" }
+        let digits = fraction % 10 == 0 ? "\(fraction / 10)" : (fraction < 10 ? "0\(fraction)" : "\(fraction)")
+        return "\(whole).\(digits)%"
+    }
+
     /// `v1 → v2`.
     static func versions(_ summary: RolloutSummary) -> String {
         "\(summary.fromVersion) → \(summary.toVersion)"
@@ -109,6 +118,10 @@ enum RolloutText {
                 rows: detail.hosts.map {
                     [$0.host, $0.status, $0.version, "\($0.attempt)", $0.step ?? "-", $0.lost ? "yes" : "no"]
                 }))
+        if let steps = detail.steps, !steps.isEmpty {
+            lines.append("")
+            lines += self.steps(steps)
+        }
         if let reason = detail.why {
             lines.append("")
             lines += why(reason)
@@ -119,6 +132,27 @@ enum RolloutText {
             lines += detail.log.map { log($0, startedAt: s.createdAt) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A canary's steps: the weight set, the share measured, the latest verdict, then every verdict.
+    static func steps(_ steps: [RolloutStepStatus]) -> [String] {
+        var lines = [
+            "Steps:",
+            TextTable.render(
+                header: ["STEP", "SET WEIGHT", "MEASURED SHARE", "HOSTS", "ANALYSES", "LATEST VERDICT"],
+                rows: steps.map { step in
+                    [
+                        "\(step.step)\(step.manual ? " (manual)" : "")", percent(bp: step.weightBp),
+                        step.measuredShareBp.map { percent(bp: $0) } ?? "-", "\(step.hosts.count)",
+                        "\(step.analyses.count)", step.analyses.last?.verdict ?? "-",
+                    ]
+                }),
+        ]
+        for step in steps where !step.analyses.isEmpty {
+            lines.append("Step \(step.step)\(step.manual ? " (manual)" : "") verdicts:")
+            lines += step.analyses.map { "  \($0.summary)" }
+        }
+        return lines
     }
 
     /// The `drover services` table.

@@ -24,9 +24,10 @@ public final class TestHTTPClient {
         self.outbound = outbound
     }
 
-    /// Sends `GET uri` and reads the whole response.
-    public func get(_ uri: String, close: Bool = false) async throws -> Response {
-        var headers = HTTPHeaders([("host", "localhost")])
+    /// Sends `GET uri` (with `extraHeaders`) and reads the whole response.
+    public func get(_ uri: String, close: Bool = false, extraHeaders: [(String, String)] = []) async throws -> Response
+    {
+        var headers = HTTPHeaders([("host", "localhost")] + extraHeaders)
         if close { headers.add(name: "connection", value: "close") }
         // One write: with `connection: close` the answer (and the close) can come back before a
         // separate `.end` write is made, which then fails on the closed channel.

@@ -36,7 +36,9 @@ final class RecordingRolloutControl: RolloutControl {
         try record("rollout \(id)")
         return RolloutDetail(
             summary: Self.summary, maxParallel: 1,
-            hosts: [RolloutHostStatus(host: "h-1", status: "swapping", version: "v2", attempt: 1, step: "health-check")],
+            hosts: [
+                RolloutHostStatus(host: "h-1", status: "swapping", version: "v2", attempt: 1, step: "health-check")
+            ],
             log: [RolloutLogEntry(at: 1, host: "h-1", message: "swap sent")])
     }
 
@@ -50,9 +52,17 @@ final class RecordingRolloutControl: RolloutControl {
         return Self.summary
     }
 
+    func canary(service: String, _ request: CanaryRequest) async throws(RolloutControlError) -> RolloutSummary {
+        try record("canary \(service) \(request.action?.rawValue ?? "-") \(request.percent.map { "\($0)" } ?? "-")")
+        return Self.summary
+    }
+
     func services() async throws(RolloutControlError) -> [ServiceSummary] {
         try record("services")
-        return [ServiceSummary(name: "web", engine: "docker", currentVersion: "v1", hosts: ["h-1"], publicPort: 8000, updatedAt: 1)]
+        return [
+            ServiceSummary(
+                name: "web", engine: "docker", currentVersion: "v1", hosts: ["h-1"], publicPort: 8000, updatedAt: 1)
+        ]
     }
 
     func history(service: String) async throws(RolloutControlError) -> ServiceHistory {
@@ -79,15 +89,19 @@ struct RolloutRouteTests {
         return (router, control, viewer, op)
     }
 
-    func call(_ router: DroverRouter, _ method: String, _ target: String, token: String, body: String = "") async -> APIResponse {
-        await router.respond(to: APIRequest(
-            method: method, target: target, headers: ["authorization": "Bearer \(token)"], body: Array(body.utf8)))
+    func call(
+        _ router: DroverRouter, _ method: String, _ target: String, token: String, body: String = ""
+    ) async -> APIResponse {
+        await router.respond(
+            to: APIRequest(
+                method: method, target: target, headers: ["authorization": "Bearer \(token)"], body: Array(body.utf8)))
     }
 
     @Test("each route reaches the control with its arguments and the right role")
     func routesReachTheControl() async throws {
         let (router, control, viewer, op) = try setUp()
-        let deploy = try String(data: JSONEncoder().encode(DeployRequest(spec: "name: web\n", file: "web.yaml")), encoding: .utf8)!
+        let deploy = try String(
+            data: JSONEncoder().encode(DeployRequest(spec: "name: web\n", file: "web.yaml")), encoding: .utf8)!
         #expect(await call(router, "POST", "/v1/deploys", token: op, body: deploy).status == 201)
         #expect(await call(router, "GET", "/v1/rollouts?service=web", token: viewer).status == 200)
         let detail = await call(router, "GET", "/v1/rollouts/r-1", token: viewer)
@@ -101,10 +115,17 @@ struct RolloutRouteTests {
         #expect(await call(router, "POST", "/v1/services/web/rollback", token: op, body: #"{"to":"v0"}"#).status == 201)
         #expect(await call(router, "GET", "/v1/services", token: viewer).status == 200)
         #expect(await call(router, "GET", "/v1/services/web/history", token: viewer).status == 200)
-        #expect(control.calls.withLockedValue { $0 } == [
-            "deploy web.yaml 10", "rollouts web", "rollout r-1", "pause r-1", "resume r-1", "abort r-1",
-            "rollback web previous", "rollback web v0", "services", "history web",
-        ])
+        #expect(
+            await call(router, "POST", "/v1/services/web/canary", token: op, body: #"{"percent":12.5}"#).status == 200)
+        #expect(
+            await call(router, "POST", "/v1/services/web/canary", token: op, body: #"{"action":"promote"}"#).status
+                == 200)
+        #expect(
+            control.calls.withLockedValue { $0 } == [
+                "deploy web.yaml 10", "rollouts web", "rollout r-1", "pause r-1", "resume r-1", "abort r-1",
+                "rollback web previous", "rollback web v0", "services", "history web", "canary web - 12.5",
+                "canary web promote -",
+            ])
     }
 
     @Test("viewers cannot deploy; bad bodies, unknown actions and wrong methods are refused without a call")
@@ -113,6 +134,13 @@ struct RolloutRouteTests {
         #expect(await call(router, "POST", "/v1/deploys", token: viewer, body: "{}").status == 403)
         #expect(await call(router, "POST", "/v1/deploys", token: op, body: "not json").status == 400)
         #expect(await call(router, "POST", "/v1/rollouts/r-1/explode", token: op).status == 404)
+        #expect(
+            await call(router, "POST", "/v1/services/web/canary", token: viewer, body: #"{"percent":5}"#).status == 403)
+        for body in ["{}", #"{"action":"promote","percent":5}"#, #"{"action":"set-weight"}"#, #"{"action":"explode"}"#]
+        {
+            let answer = await call(router, "POST", "/v1/services/web/canary", token: op, body: body)
+            #expect(answer.status == 400, "\(body)")
+        }
         let wrong = await call(router, "DELETE", "/v1/rollouts/r-1", token: op)
         #expect(wrong.status == 405 && wrong.headers == [APIHeader("Allow", "GET")])
         #expect(control.calls.withLockedValue { $0 }.isEmpty)

@@ -2,7 +2,8 @@ import DroverStore
 import Foundation
 
 extension DroverRouter {
-    /// `/v1/deploys`, `/v1/rollouts[/{id}[/pause|resume|abort]]`, `/v1/services[/{name}/rollback|history]`;
+    /// `/v1/deploys`, `/v1/rollouts[/{id}[/pause|resume|abort]]`,
+    /// `/v1/services[/{name}/rollback|canary|history]`;
     /// `segments` starts after `v1`.
     func rolloutRoute(_ request: APIRequest, _ segments: [String]) async -> APIResponse {
         let method = request.method
@@ -52,6 +53,19 @@ extension DroverRouter {
                     }
                 }
                 return .json(try await control.rollback(service: s[1], to: body.to), status: 201)
+            case ("POST", let s) where s.count == 3 && s[0] == "services" && s[2] == "canary":
+                let body: CanaryRequest
+                do {
+                    body = try APIJSON.decoder().decode(CanaryRequest.self, from: .init(request.body))
+                } catch {
+                    return .error(
+                        status: 400, code: "bad_json",
+                        message: "request body is not a canary request: \(Self.describe(error))")
+                }
+                if case .failure(let problem) = body.resolved() {
+                    return .error(status: 400, code: "bad_request", message: problem.description)
+                }
+                return .json(try await control.canary(service: s[1], body))
             default:
                 return Self.rolloutRouteMismatch(method: method, segments: segments)
             }
@@ -84,7 +98,8 @@ extension DroverRouter {
         case let s where s.count == 2 && s[0] == "rollouts": allowed = ["GET"]
         case let s where s.count == 3 && s[0] == "rollouts": allowed = ["POST"]
         case let s where s.count == 3 && s[0] == "services" && s[2] == "history": allowed = ["GET"]
-        case let s where s.count == 3 && s[0] == "services" && s[2] == "rollback": allowed = ["POST"]
+        case let s where s.count == 3 && s[0] == "services" && (s[2] == "rollback" || s[2] == "canary"):
+            allowed = ["POST"]
         default: return .error(status: 404, code: "not_found", message: "no route for \(path)")
         }
         return .error(

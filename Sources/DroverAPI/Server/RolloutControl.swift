@@ -15,6 +15,9 @@ public protocol RolloutControl: Sendable {
     /// Rolls `service` back to `version` (`nil`: the previous one): the running rollout's
     /// rollback, or a new rollback rollout when none runs.
     func rollback(service: String, to version: String?) async throws(RolloutControlError) -> RolloutSummary
+    /// An operator's canary command on the running canary or blue-green rollout of `service`
+    /// (`request` already checked with ``CanaryRequest/resolved()``).
+    func canary(service: String, _ request: CanaryRequest) async throws(RolloutControlError) -> RolloutSummary
     /// Every service.
     func services() async throws(RolloutControlError) -> [ServiceSummary]
     /// One service's versions and rollouts.

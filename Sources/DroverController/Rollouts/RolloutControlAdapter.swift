@@ -38,6 +38,17 @@ public struct RolloutControlAdapter: RolloutControl {
         try mapped { try coordinator.rollback(service: service, to: version) }
     }
 
+    public func canary(service: String, _ request: CanaryRequest) async throws(RolloutControlError) -> RolloutSummary {
+        let command: CanaryCommand
+        switch request.resolved() {
+        case .success(.setWeight): command = .percent(request.percent ?? 0)
+        case .success(.promote): command = .promote
+        case .success(.abort): command = .abort
+        case .failure(let problem): throw .refused(problem.description)
+        }
+        return try mapped { try coordinator.canary(service: service, command) }
+    }
+
     public func services() async throws(RolloutControlError) -> [ServiceSummary] {
         try mapped { try coordinator.services() }
     }
