@@ -227,11 +227,13 @@ public actor HAProxyRouter: TrafficRouter {
         servers[id] = nil
     }
 
-    /// Polls a server's open sessions until none or `deadline`; returns how many are left.
+    /// Polls a server's open sessions until none or `deadline`; returns how many are left (a
+    /// failed look is not taken for 0: the last count seen stands).
     func waitForSessionsToEnd(of server: String, until deadline: ContinuousClock.Instant) async -> Int {
+        var open: Int?
         while true {
-            let open = (try? await currentSessions(server)) ?? 0
-            if open == 0 || ContinuousClock.now >= deadline { return open }
+            if let seen = try? await currentSessions(server) { open = seen }
+            if open == 0 || ContinuousClock.now >= deadline { return open ?? 0 }
             try? await Task.sleep(for: configuration.pollInterval)
         }
     }
@@ -241,9 +243,10 @@ public actor HAProxyRouter: TrafficRouter {
         Int(try await serverRows().first { $0.server == server }?.currentSessions ?? 0)
     }
 
-    /// The backend's server rows from `show stat`.
+    /// The backend's server rows from `show stat` (every proxy's servers, type 4: HAProxy 2.6
+    /// filters only by proxy id, which a reload may change, so the rows are filtered by name here).
     func serverRows() async throws(HAProxyError) -> [HAProxyStats.ServerRow] {
-        let answer = try await client.send("show stat \(configuration.backend) 4 -1")
+        let answer = try await client.send("show stat -1 4 -1")
         return try HAProxyStats.servers(inShowStat: answer, backend: configuration.backend)
     }
 }
