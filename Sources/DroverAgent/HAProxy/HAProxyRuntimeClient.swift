@@ -45,7 +45,7 @@ public struct HAProxyRuntimeClient: Sendable {
         }
         try checkSocket()
         let answer = try await exchange(command)
-        return try Self.classify(answer: answer, command: command)
+        return try Self.classify(answer: answer, command: command, socketPath: socketPath)
     }
 
     /// Sends a command whose success is an empty answer (`set server …`, `enable server …`).
@@ -57,14 +57,15 @@ public struct HAProxyRuntimeClient: Sendable {
     }
 
     /// The generic errors every command can answer with; anything else is returned as is.
-    static func classify(answer raw: String, command: String) throws(HAProxyError) -> String {
+    static func classify(answer raw: String, command: String, socketPath: String) throws(HAProxyError) -> String {
         var answer = Substring(raw)
         while answer.last?.isNewline == true { answer.removeLast() }
         let text = String(answer)
         if text.hasPrefix("Unknown command") { throw .unknownCommand(command: command) }
         if text.hasPrefix("Permission denied") {
             throw .permissionDenied(
-                path: "", detail: "`\(command)` needs the socket's `level admin` (HAProxy said: \(text))")
+                path: socketPath,
+                detail: "`\(command)` needs `level admin` on the stats socket line (HAProxy said: \(text))")
         }
         if text.hasPrefix("No such backend") || text.hasPrefix("Can't find backend") {
             throw .noSuchBackend(Self.backendName(in: command) ?? command)

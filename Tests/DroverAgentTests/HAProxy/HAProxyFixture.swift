@@ -26,10 +26,10 @@ struct HAProxyFixture {
     }
 
     /// The generated configuration: balance `balance`, HTTP mode, keep-alive on both sides.
-    static func configuration(socket: String, port: Int, backend: String, balance: String) -> String {
+    static func configuration(socket: String, port: Int, backend: String, balance: String, level: String) -> String {
         """
         global
-            stats socket \(socket) mode 600 level admin
+            stats socket \(socket) mode 600 level \(level)
             maxconn 2000
         defaults
             mode http
@@ -47,7 +47,8 @@ struct HAProxyFixture {
 
     /// Runs `body` with a started HAProxy; stops it and removes the directory on every path.
     static func with(
-        backend: String = "web", balance: String = "roundrobin", _ body: (HAProxyFixture) async throws -> Void
+        backend: String = "web", balance: String = "roundrobin", level: String = "admin",
+        _ body: (HAProxyFixture) async throws -> Void
     ) async throws {
         let haproxy = try executable()
         let directory = temporaryPath("haproxy")
@@ -56,7 +57,7 @@ struct HAProxyFixture {
         let socket = directory + "/admin.sock"
         let port = try LoopbackPort.free()
         let config = directory + "/haproxy.cfg"
-        try Data(configuration(socket: socket, port: port, backend: backend, balance: balance).utf8)
+        try Data(configuration(socket: socket, port: port, backend: backend, balance: balance, level: level).utf8)
             .write(to: URL(fileURLWithPath: config))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: haproxy)

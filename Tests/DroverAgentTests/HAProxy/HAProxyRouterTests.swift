@@ -101,5 +101,35 @@ import Testing
                 try await HAProxyRuntimeClient(socketPath: haproxy.directory).send("show info")
             }
         }
+        // A socket below `level admin`: reading works, changing servers is refused by name.
+        try await HAProxyFixture.with(level: "operator") { haproxy in
+            let router = haproxy.router()
+            #expect(try await router.start() == haproxy.port)
+            let backend = Backend(id: "a", version: "v1", host: "127.0.0.1", port: 9, weight: 1)
+            do {
+                try await router.update(RoutingTable(backends: [backend]))
+                Issue.record("add server was accepted at level operator")
+            } catch let error as HAProxyError {
+                guard case .permissionDenied(let path, let detail) = error else {
+                    Issue.record("expected permissionDenied, got \(error)")
+                    return
+                }
+                #expect(path == haproxy.socketPath && detail.contains("level admin"), "\(error)")
+            }
+        }
+    }
+
+    @Test func theSampleConfigurationIsValid() throws {
+        let haproxy = try HAProxyFixture.executable()
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("deploy/haproxy/drover.cfg")
+        let text = try String(contentsOf: sample, encoding: .utf8)
+        #expect(text.contains("stats socket /run/haproxy/admin.sock mode 660 level admin"))
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: haproxy)
+        check.arguments = ["-c", "-q", "-f", sample.path]
+        try check.run()
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "haproxy -c rejects deploy/haproxy/drover.cfg")
     }
 }
