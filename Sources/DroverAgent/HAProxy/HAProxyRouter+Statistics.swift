@@ -2,7 +2,8 @@ import DroverProxy
 
 extension HAProxyRouter {
     /// Totals per version since the router started: live servers' counters plus those of the
-    /// servers it has deleted. When HAProxy cannot be read, the last totals read.
+    /// servers it has deleted (servers an earlier agent left, found at start, bring the counts
+    /// they had). When HAProxy cannot be read, the last totals read.
     public func statistics() async -> [String: VersionMetrics] {
         guard let rows = try? await serverRows() else { return lastStatistics }
         var totals = retired

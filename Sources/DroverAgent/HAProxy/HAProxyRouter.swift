@@ -24,6 +24,9 @@ public actor HAProxyRouter: TrafficRouter {
         public var backend: String
         /// The port HAProxy's frontend listens on, reported by ``HAProxyRouter/start()``.
         public var publicPort: Int
+        /// The mode the service's order asks for; ``HAProxyRouter/start()`` refuses a backend
+        /// in the other mode. Nil: not checked.
+        public var mode: ServiceProxyConfiguration.Mode?
         /// How long one runtime command may take.
         public var commandTimeout: Duration
         /// How long a removed server may keep sessions open before they are shut.
@@ -33,12 +36,14 @@ public actor HAProxyRouter: TrafficRouter {
 
         /// A configuration; `backend` must already exist in haproxy.cfg.
         public init(
-            socketPath: String, backend: String, publicPort: Int, commandTimeout: Duration = .seconds(5),
+            socketPath: String, backend: String, publicPort: Int, mode: ServiceProxyConfiguration.Mode? = nil,
+            commandTimeout: Duration = .seconds(5),
             removalTimeout: Duration = .seconds(10), pollInterval: Duration = .milliseconds(5)
         ) {
             self.socketPath = socketPath
             self.backend = backend
             self.publicPort = publicPort
+            self.mode = mode
             self.commandTimeout = commandTimeout
             self.removalTimeout = removalTimeout
             self.pollInterval = pollInterval
@@ -80,12 +85,25 @@ public actor HAProxyRouter: TrafficRouter {
     }
 
     /// Checks the socket answers and the backend exists (reading the servers Drover left there
-    /// earlier), then reports the frontend's port.
+    /// earlier) in the configured mode, then reports the frontend's port.
     ///
-    /// - Throws: ``HAProxyError`` when the socket or the backend is missing.
+    /// - Throws: ``HAProxyError`` when the socket or the backend is missing, or the backend is
+    ///   in HTTP mode for a TCP service (or the other way round).
     public func start() async throws -> Int {
         guard !closed else { throw ProxyError.closed }
         try await adoptIfNeeded()
+        if let mode = configuration.mode {
+            let command = "show stat -1 2 -1"
+            let wanted = mode == .http ? "http" : "tcp"
+            let found = HAProxyStats.backendMode(
+                inShowStat: try await client.send(command), backend: configuration.backend)
+            guard found == wanted else {
+                throw HAProxyError.commandFailed(
+                    command: command,
+                    answer: "backend \(configuration.backend) is in mode \(found ?? "unknown"), the service needs "
+                        + "mode \(wanted) (set `mode \(wanted)` in its haproxy.cfg section)")
+            }
+        }
         return configuration.publicPort
     }
 

@@ -75,6 +75,23 @@ public enum HAProxyStats {
         return rows
     }
 
+    /// The `mode` (`http` or `tcp`) of the `BACKEND` row of `backend` in a `show stat` answer;
+    /// nil when the backend is not there.
+    public static func backendMode(inShowStat text: String, backend: String) -> String? {
+        var lines = text.split(whereSeparator: \.isNewline).makeIterator()
+        guard let header = lines.next(), header.hasPrefix("# ") else { return nil }
+        let names = fields(header.dropFirst(2))
+        guard let proxy = names.firstIndex(of: "pxname"), let server = names.firstIndex(of: "svname"),
+            let mode = names.firstIndex(of: "mode")
+        else { return nil }
+        while let line = lines.next() {
+            let values = fields(line)
+            guard values.count > max(proxy, server, mode) else { continue }
+            if values[proxy] == backend, values[server] == "BACKEND" { return values[mode] }
+        }
+        return nil
+    }
+
     /// One server from `show servers state BACKEND`.
     public struct ServerState: Sendable, Hashable {
         /// The server's name.

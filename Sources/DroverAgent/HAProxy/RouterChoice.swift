@@ -23,7 +23,7 @@ public enum RouterChoice: Sendable, Hashable {
                 HAProxyRouter(
                     configuration: HAProxyRouter.Configuration(
                         socketPath: socketPath, backend: Self.haproxyBackend(service: service, prefix: prefix),
-                        publicPort: configuration.port))
+                        publicPort: configuration.port, mode: configuration.mode))
             }
         }
     }

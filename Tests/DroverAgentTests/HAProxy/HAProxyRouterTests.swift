@@ -87,6 +87,20 @@ import Testing
                 try await lost.update(
                     RoutingTable(backends: [Backend(id: "a", version: "v1", host: "127.0.0.1", port: 9, weight: 1)]))
             }
+            // A TCP service on an HTTP backend.
+            let tcp = HAProxyRouter(
+                configuration: HAProxyRouter.Configuration(
+                    socketPath: haproxy.socketPath, backend: haproxy.backend, publicPort: haproxy.port, mode: .tcp))
+            do {
+                _ = try await tcp.start()
+                Issue.record("a TCP service started on an HTTP backend")
+            } catch let error as HAProxyError {
+                #expect("\(error)".contains("is in mode http, the service needs mode tcp"), "\(error)")
+            }
+            let http = HAProxyRouter(
+                configuration: HAProxyRouter.Configuration(
+                    socketPath: haproxy.socketPath, backend: haproxy.backend, publicPort: haproxy.port, mode: .http))
+            #expect(try await http.start() == haproxy.port)
             await #expect(throws: HAProxyError.unknownCommand(command: "frobnicate")) {
                 try await haproxy.client.send("frobnicate")
             }
