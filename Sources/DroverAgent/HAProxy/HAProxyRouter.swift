@@ -1,4 +1,5 @@
 import DroverProxy
+import DroverSession
 
 /// A ``TrafficRouter`` that drives one backend of a local HAProxy through its runtime API,
 /// for operators who already run HAProxy in front of their services.
@@ -9,6 +10,10 @@ import DroverProxy
 /// ``close(timeout:)`` deletes them (the swap executor closes its routers on shutdown, as it
 /// does the embedded proxy); an agent that died without closing finds its servers again on
 /// the next start and reconciles them with its table.
+///
+/// Weights and drain states are all it applies: a table's stickiness and canary allowlist are
+/// not (HAProxy's own `cookie` or `stick-table` configuration can make sessions sticky); the
+/// first table that asks for them is logged as a warning.
 ///
 /// Statistics come from `show stat`: requests (`req_tot` in HTTP mode, `stot` in TCP),
 /// errors (`hrsp_5xx` + `econ` + `eresp`), bytes. HAProxy keeps no latency distribution, only
@@ -77,10 +82,14 @@ public actor HAProxyRouter: TrafficRouter {
     var latencyCounted: [String: UInt64] = [:]
     /// The last statistics read, answered when HAProxy cannot be reached.
     var lastStatistics: [String: VersionMetrics] = [:]
+    /// Whether the warning about stickiness has been logged.
+    var warnedAboutStickiness = false
+    let logger: DroverLogger
 
     /// A router for one backend; nothing is sent before the first call.
-    public init(configuration: Configuration) {
+    public init(configuration: Configuration, logger: DroverLogger = DroverLogger(label: "drover.agent.haproxy")) {
         self.configuration = configuration
+        self.logger = logger
         client = HAProxyRuntimeClient(socketPath: configuration.socketPath, timeout: configuration.commandTimeout)
     }
 
@@ -116,6 +125,13 @@ public actor HAProxyRouter: TrafficRouter {
         guard !closed else { throw ProxyError.closed }
         try table.validate()
         try await adoptIfNeeded()
+        if table.stickiness != nil || !table.canaryAllowlist.isEmpty, !warnedAboutStickiness {
+            warnedAboutStickiness = true
+            logger.warning(
+                "the HAProxy router applies weights only: stickiness and the canary allowlist are ignored "
+                    + "(configure `cookie` or `stick-table` in haproxy.cfg for sticky sessions)",
+                ["haproxy.backend": configuration.backend])
+        }
         let weights = HAProxyWeights.map(table.backends.map { $0.state == .active ? $0.weight : 0 })
         let wanted = Set(table.backends.map(\.id))
         // Gone first when an id moved to another address: the name must be free again.
