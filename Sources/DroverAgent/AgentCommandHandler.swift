@@ -42,7 +42,8 @@ public final class AgentCommandHandler: Sendable {
     }
 
     /// Builds the executor from the agent's configuration: the engines it names (none: `nil`,
-    /// the agent rejects swaps), a journal in the state directory, instances labelled with the host.
+    /// the agent rejects swaps), a journal in the state directory, instances labelled with the
+    /// host, and the router it names (embedded proxy or HAProxy).
     public static func make(
         configuration: AgentConfiguration, hostID: String, logger: DroverLogger
     ) throws -> AgentCommandHandler? {
@@ -55,7 +56,7 @@ public final class AgentCommandHandler: Sendable {
             configuration: SwapExecutorConfiguration(
                 stateDirectory: configuration.stateDirectory, proxyHost: configuration.proxyAddress,
                 instanceLabels: ["drover.host": hostID]),
-            docker: docker, process: process, logger: logger)
+            docker: docker, process: process, makeRouter: configuration.router.factory, logger: logger)
         return AgentCommandHandler(executor: executor, revertAfter: configuration.revertAfter, logger: logger)
     }
 

@@ -26,6 +26,8 @@ public struct AgentConfiguration: Sendable {
     public var dockerSocket: String?
     /// Whether `process` services (supervised child processes) may run here.
     public var processEngine: Bool = false
+    /// Which proxy carries the services' traffic: the embedded one, or a local HAProxy.
+    public var router: RouterChoice = .embedded
     /// The address service proxies listen on (`0.0.0.0`; a loopback alias when several agents share a machine).
     public var proxyAddress: String = "0.0.0.0"
     /// How long the controller may be gone in the middle of a rollout before this host goes

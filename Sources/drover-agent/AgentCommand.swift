@@ -26,7 +26,12 @@ struct AgentCommand: AsyncParsableCommand {
             with systemd. Services run through the Docker Engine API (--docker-socket; Docker or \
             Podman) or as supervised processes (--process-engine); each service's proxy listens \
             on its public port at --proxy-address. The swap journal in the state directory lets \
-            a restarted agent converge on what its host should run. Exit codes: 2 configuration, \
+            a restarted agent converge on what its host should run. With --router haproxy the \
+            agent drives a local HAProxy through its runtime API instead (--haproxy-socket, a \
+            `stats socket … level admin`): HAProxy's frontend owns the public port, and the \
+            agent adds, weighs, drains and deletes its own servers in the backend named after \
+            the service (with --haproxy-backend-prefix in front); deploy/haproxy/drover.cfg is \
+            a sample. Exit codes: 2 configuration, \
             3 refused by the controller (token, CA pin, revoked host), 4 state directory.
             """,
         version: "drover-agent \(DroverVersion.software) (protocol \(DroverVersion.protocolVersion))"
@@ -69,6 +74,22 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("proxy-address"), help: "Address the service proxies listen on (default 0.0.0.0; env DROVER_PROXY_ADDRESS).")
     var proxyAddress: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Which proxy carries service traffic: embedded (Drover's own, the default) or haproxy (a local HAProxy driven through its runtime API; env DROVER_ROUTER).",
+            valueName: "embedded|haproxy"))
+    var router: String?
+
+    @Option(
+        name: .customLong("haproxy-socket"),
+        help: "HAProxy's runtime API socket, declared `stats socket PATH mode 660 level admin` (with --router haproxy; default \(RouterChoice.defaultHAProxySocket); env DROVER_HAPROXY_SOCKET).")
+    var haproxySocket: String?
+
+    @Option(
+        name: .customLong("haproxy-backend-prefix"),
+        help: "With --router haproxy: a service's HAProxy backend is this prefix followed by the service name (default: no prefix, the backend is named like the service).")
+    var haproxyBackendPrefix: String?
 
     @Option(
         name: .customLong("revert-after"),
@@ -128,7 +149,38 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.processEngine = processEngine
         configuration.proxyAddress = proxyAddress ?? Self.environment("DROVER_PROXY_ADDRESS") ?? "0.0.0.0"
         configuration.revertAfter = revert == .zero ? nil : revert
+        configuration.router = try routerChoice()
         return configuration
+    }
+
+    /// The router the flags (or the environment) choose; flags that only make sense for
+    /// HAProxy are refused with the embedded proxy, and the other way round.
+    private func routerChoice() throws(AgentError) -> RouterChoice {
+        let name = router ?? Self.environment("DROVER_ROUTER") ?? "embedded"
+        switch name {
+        case "embedded":
+            if haproxySocket != nil || haproxyBackendPrefix != nil {
+                throw .configuration("--haproxy-socket and --haproxy-backend-prefix need --router haproxy")
+            }
+            return .embedded
+        case "haproxy":
+            if proxyAddress != nil {
+                throw .configuration(
+                    "--proxy-address is for the embedded proxy; with --router haproxy, HAProxy's frontend decides where the service listens"
+                )
+            }
+            let socket = haproxySocket ?? Self.environment("DROVER_HAPROXY_SOCKET") ?? RouterChoice.defaultHAProxySocket
+            guard socket.hasPrefix("/") else {
+                throw .configuration("--haproxy-socket must be an absolute path, got \(socket)")
+            }
+            let prefix = haproxyBackendPrefix ?? ""
+            if let problem = RouterChoice.problem(withBackendPrefix: prefix) {
+                throw .configuration("--haproxy-backend-prefix: \(problem)")
+            }
+            return .haproxy(socketPath: socket, backendPrefix: prefix)
+        default:
+            throw .configuration("--router must be embedded or haproxy, got \(name)")
+        }
     }
 
     private static func fail(_ error: AgentError) -> Never {

@@ -46,7 +46,7 @@ extension SwapExecutor {
         for service in journal.services.keys.sorted() where accepting {
             guard let current = journal.services[service]?.current else { continue }
             do {
-                let router = try makeRouter(current.order.proxyConfiguration(host: configuration.proxyHost))
+                let router = try makeRouter(service, current.order.proxyConfiguration(host: configuration.proxyHost))
                 try await router.update(routingTable(for: service))
                 let bound = try await router.start()
                 guard accepting else {

@@ -284,7 +284,7 @@ extension SwapExecutor {
             proxies[service] = nil
             await same.router.close(timeout: patience(order.drainTimeout))
         }
-        let router = try makeRouter(order.proxyConfiguration(host: configuration.proxyHost))
+        let router = try makeRouter(service, order.proxyConfiguration(host: configuration.proxyHost))
         let bound: Int
         do {
             try await router.update(routingTable(incoming, stickiness: order.stickiness))

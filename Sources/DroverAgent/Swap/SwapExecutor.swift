@@ -96,7 +96,7 @@ public actor SwapExecutor {
     }
 
     /// The default proxy factory: a ``ServiceProxy`` in HTTP mode with an empty table.
-    public static let serviceProxy: TrafficRouterFactory = { configuration in
+    public static let serviceProxy: TrafficRouterFactory = { _, configuration in
         try ServiceProxy(configuration: configuration, table: RoutingTable())
     }
 

@@ -68,7 +68,7 @@ final class FakeRouters: Sendable {
     /// Handed to every router made from now on (see ``FakeRouter/gate``).
     let gate = Mutex<(starting: AsyncStream<Void>.Continuation, release: AsyncStream<Void>)?>(nil)
     var factory: TrafficRouterFactory {
-        { configuration in
+        { _, configuration in
             let router = FakeRouter(port: configuration.port, mode: configuration.mode)
             router.gate.withLock { $0 = self.gate.withLock { $0 } }
             self.made.withLock { $0.append(router) }
