@@ -140,7 +140,13 @@ struct DevCommand: AsyncParsableCommand {
               swift run drover hosts                 # the local host with live CPU, memory and disk
               swift run drover hosts show \(hostName())
               swift run drover deploy examples/web-process.yaml   # a service on the local agent, then:
-              swift run drover services; swift run drover rollouts; swift run drover history web
+              swift run drover services; swift run drover rollouts; swift run drover history web-process
+              swift run drover deploy examples/web-process-canary.yaml --detach   # v2 as a canary at 10 %
+              swift run drover canary web-process --percent 50                     # any share, by hand
+              swift run drover rollout status <ROLLOUT>                            # weights, measured share, verdicts
+              swift run drover canary web-process promote                          # v2 everywhere
+              swift run drover deploy examples/web-process-canary-bad.yaml --detach   # a bad canary (v4), then
+              for i in $(seq 200); do curl -s -o /dev/null localhost:9000/cgi-bin/hello; done   # analysis rolls it back
               curl -s --cacert "$DROVER_CA_CERT" -H "Authorization: Bearer $DROVER_TOKEN" "$DROVER_ADDR/metrics"
 
             Join another agent (e.g. bound to 127.0.0.2):

@@ -44,6 +44,7 @@ enum RolloutText {
 
     /// Counts of hosts by status, the line `drover deploy` prints as it goes.
     static func progressLine(_ detail: RolloutDetail, nowMs: Int64) -> String {
+        if let steps = detail.steps { return canaryProgressLine(detail, steps: steps, nowMs: nowMs) }
         let hosts = detail.hosts
         func count(_ statuses: Set<String>) -> Int { hosts.filter { statuses.contains($0.status) }.count }
         let placed = count(["swapping", "stabilizing", "updated"])
@@ -67,6 +68,38 @@ enum RolloutText {
             parts.append("progress deadline in \(duration(ms: max(0, deadline - nowMs)))")
         }
         return "    \(detail.summary.phase): " + parts.joined(separator: ", ")
+    }
+
+    /// The progress line of a canary or blue-green rollout: the step, the weight set and
+    /// measured, the hosts by status, the latest verdict, and what the operator may do when it waits.
+    static func canaryProgressLine(_ detail: RolloutDetail, steps: [RolloutStepStatus], nowMs: Int64) -> String {
+        let s = detail.summary
+        let hosts = detail.hosts
+        var parts: [String] = []
+        if let step = steps.last {
+            parts.append("step \(step.step)\(step.manual ? " (manual)" : "")")
+            parts.append("weight \(percent(bp: s.canaryWeightBp ?? step.weightBp))")
+            if let measured = step.measuredShareBp { parts.append("measured \(percent(bp: measured))") }
+            if let verdict = step.analyses.last?.verdict { parts.append("last verdict \(verdict)") }
+        }
+        for status in ["swapping", "live", "weighting", "promoting", "promoted", "reverting", "reverted", "stuck"] {
+            let count = hosts.filter { $0.status == status }.count
+            if count > 0 { parts.append("\(status) \(count)/\(hosts.count)") }
+        }
+        let lost = hosts.filter(\.lost).count
+        if lost > 0 { parts.append("lost \(lost)") }
+        if s.phase == "rolling_back", let deadline = detail.rollbackDeadlineAt {
+            parts.append("rollback deadline in \(duration(ms: max(0, deadline - nowMs)))")
+        }
+        var line = "    \(s.phase): " + parts.joined(separator: ", ")
+        switch s.phase {
+        case "paused", "holding", "awaiting_promote":
+            line +=
+                "\n    waiting for you: drover canary \(s.service) --percent N | promote | abort, or drover rollout resume \(s.id)"
+        default:
+            break
+        }
+        return line
     }
 
     /// One line per log entry: `  12:00:03 web-2  new instance healthy`.

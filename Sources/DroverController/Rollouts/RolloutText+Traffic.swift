@@ -71,7 +71,7 @@ extension RolloutText {
         let verdict: String =
             switch result.verdict {
             case .pass: "pass"
-            case .fail(let failure): "FAIL: \(failure.signal) \(failure.observed) (limit \(failure.threshold))"
+            case .fail(let failure): "FAIL: \(failure.observed) (limit \(failure.threshold))"
             case .inconclusive(let why): "inconclusive: \(why)"
             }
         let canaryErrors = BasisPoints.text(
