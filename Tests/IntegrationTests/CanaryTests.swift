@@ -124,6 +124,47 @@ struct CanaryTests {
 
 enum CanaryFleet {
     static let addresses = RolloutTests.addresses
+
+    /// Which router the agents drive.
+    enum Router: Sendable {
+        /// The agent's own service proxy.
+        case embedded
+        /// A real HAProxy per host (Debian's), through its runtime API.
+        case haproxy
+    }
+
+    /// Starts HAProxy for the agent on `address`: a frontend on `address:port`, an empty
+    /// backend named after the service, the admin socket in the scope's directory; returns the socket's path.
+    static func startHAProxy(index: Int, address: String, port: Int, backend: String, scope: ProcessScope) async throws -> String {
+        let candidates = ["/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"]
+        guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw PollTimeout(what: "haproxy (not installed: run scripts/test, which installs Debian's haproxy)")
+        }
+        let socket = scope.directory.appendingPathComponent("haproxy-\(index).sock").path
+        let config = scope.directory.appendingPathComponent("haproxy-\(index).cfg").path
+        try """
+            global
+                stats socket \(socket) mode 600 level admin
+                maxconn 2000
+            defaults
+                mode http
+                timeout connect 2s
+                timeout client 30s
+                timeout server 30s
+            frontend \(backend)
+                bind \(address):\(port)
+                default_backend \(backend)
+            backend \(backend)
+                balance roundrobin
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let process = try scope.start("haproxy-\(index)", URL(fileURLWithPath: executable), ["-db", "-f", config])
+        try await poll(timeout: .seconds(10), "haproxy-\(index) listening on its socket") {
+            guard process.isRunning else { throw PollTimeout(what: "haproxy-\(index) (it exited)\n\(process.transcript)") }
+            return FileManager.default.fileExists(atPath: socket)
+        }
+        return socket
+    }
 }
 
 extension RolloutService {
@@ -178,7 +219,8 @@ extension RolloutService {
 /// Every version after the first deploys with `strategy` (canary: one step at 20 %, sticky by
 /// the `X-User` header, judged every second).
 func withCanaryFleet(
-    strategy: String = "canary", pause: String = "manual", _ body: (Fleet, RolloutService) async throws -> Void
+    strategy: String = "canary", pause: String = "manual", router: CanaryFleet.Router = .embedded,
+    _ body: (Fleet, RolloutService) async throws -> Void
 ) async throws {
     try await withProcessScope { scope in
         let fleet = Fleet(scope: scope)
@@ -260,9 +302,15 @@ func withCanaryFleet(
         let token = try await fleet.createToken(uses: 3)
         for (index, address) in CanaryFleet.addresses.enumerated() {
             // Agents report every 0.5 s (Fleet's default): the analysis reads the traffic counters they carry.
-            let extra = [
-                "--process-engine", "--proxy-address", address, "--label", "role=web", "--revert-after", "0",
-            ]
+            var extra = ["--process-engine", "--label", "role=web", "--revert-after", "0"]
+            switch router {
+            case .embedded:
+                extra += ["--proxy-address", address]
+            case .haproxy:
+                let socket = try await CanaryFleet.startHAProxy(
+                    index: index, address: address, port: service.publicPort, backend: service.name, scope: scope)
+                extra += ["--router", "haproxy", "--haproxy-socket", socket]
+            }
             service.agentArguments.append(extra)
             service.agents.append(
                 try fleet.startAgent("agent-\(index)", address: address, token: token, pin: fleet.caPin, extra: extra))
@@ -274,5 +322,67 @@ func withCanaryFleet(
             service.hostIDs.append(try fleet.host(named: "agent-\(index)")?.id ?? "")
         }
         try await body(fleet, service)
+    }
+}
+
+/// The same canaries with HAProxy as every host's router (`drover-agent --router haproxy`):
+/// weights, drains and the traffic counters analysis reads all go through HAProxy's runtime API.
+@Suite("Canary and blue-green rollouts through HAProxy", .serialized)
+struct HAProxyCanaryTests {
+    @Test("through HAProxy: share within ±2 points over 10,000 requests, a manual percent within a second, promote under load with no failed request")
+    func shareManualPercentAndPromote() async throws {
+        try await withCanaryFleet(router: .haproxy) { fleet, service in
+            #expect(try await fleet.deploy("v1").status == 0)
+            try await service.expectServing("v1")
+            let started = try await fleet.json(["deploy", service.specPath("v2"), "--detach", "-o", "json"])
+            let id = try #require(started["id"] as? String)
+            try await service.waitForLive(id, fleet: fleet)
+            let share = try await service.measureShare(requests: 10_000, version: "v2")
+            #expect(abs(share - 20) <= 2, "measured canary share \(share) % for a weight of 20 %")
+
+            let clock = ContinuousClock()
+            let start = clock.now
+            let held = try await fleet.cli(["canary", service.name, "--percent", "50"])
+            let elapsed = clock.now - start
+            #expect(held.status == 0 && held.stdout.contains("on 3 hosts, held"), "\(held.transcript)")
+            #expect(elapsed < .seconds(1), "the weight took \(elapsed) to be in effect on every agent")
+            let heldShare = try await service.measureShare(requests: 3_000, version: "v2")
+            #expect(abs(heldShare - 50) <= 4, "measured canary share \(heldShare) % for a held weight of 50 %")
+
+            let load = service.startLoad()
+            let promoted = try await fleet.cli(["canary", service.name, "promote"], timeout: .seconds(180))
+            #expect(promoted.status == 0 && promoted.stdout.contains("succeeded"), "\(promoted.transcript)")
+            let (succeeded, failures) = await load.finish()
+            #expect(failures.isEmpty, "failed requests: \(failures.prefix(10))")
+            #expect(succeeded > 100)
+            try await service.expectServing("v2")
+        }
+    }
+
+    @Test("through HAProxy: a canary answering 5 % errors is rolled back by analysis")
+    func failingCanaryIsRolledBack() async throws {
+        try await withCanaryFleet(router: .haproxy) { fleet, service in
+            #expect(try await fleet.deploy("v1").status == 0)
+            let load = service.startLoad(path: "/cgi-bin/version")
+            let deploy = try await fleet.deploy("v3")
+            _ = await load.finish()
+            #expect(deploy.status == 5, "a rolled-back deploy exits 5: \(deploy.transcript)")
+            #expect(deploy.stdout.contains("ROLLED BACK") && deploy.stdout.contains("analysis"), "\(deploy.stdout)")
+            try await service.expectServing("v1")
+        }
+    }
+
+    @Test("through HAProxy: blue-green switch under load with no failed request")
+    func blueGreenSwitchWithoutFailures() async throws {
+        try await withCanaryFleet(strategy: "blue-green", router: .haproxy) { fleet, service in
+            #expect(try await fleet.deploy("v1").status == 0)
+            let load = service.startLoad()
+            let deploy = try await fleet.deploy("v2")
+            let (succeeded, failures) = await load.finish()
+            #expect(deploy.status == 0, "\(deploy.transcript)")
+            #expect(failures.isEmpty, "failed requests: \(failures.prefix(10))")
+            #expect(succeeded > 100)
+            try await service.expectServing("v2")
+        }
     }
 }

@@ -146,8 +146,18 @@ public actor HAProxyRouter: TrafficRouter {
         for (backend, weight) in zip(table.backends, weights) where servers[backend.id] == nil {
             try await add(backend, weight: weight)
         }
-        for (backend, weight) in zip(table.backends, weights) {
-            try await apply(weight: weight, state: backend.state, to: backend.id)
+        // Rising weights (and servers coming back to ready) before falling ones: switching all
+        // traffic from one version to another (0 → all, all → 0) must never pass through a
+        // moment with every server at weight 0, which HAProxy answers with 503.
+        let changes = zip(table.backends, weights).map { (backend: $0, weight: $1) }
+        let rising = changes.filter { change in
+            (servers[change.backend.id]?.weight ?? 0) <= change.weight && change.backend.state == .active
+        }
+        let falling = changes.filter { change in
+            !((servers[change.backend.id]?.weight ?? 0) <= change.weight && change.backend.state == .active)
+        }
+        for change in rising + falling {
+            try await apply(weight: change.weight, state: change.backend.state, to: change.backend.id)
         }
         for id in servers.keys.sorted() where !wanted.contains(id) {
             try await remove(backendID: id)
