@@ -155,7 +155,10 @@ enum CanaryFleet {
                 bind \(address):\(port)
                 default_backend \(backend)
             backend \(backend)
-                balance roundrobin
+                # Sticky by the X-User header (consistent hashing keeps a client on its server
+                # while weights change); requests without it go round-robin by weight.
+                balance hdr(X-User)
+                hash-type consistent
 
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let process = try scope.start("haproxy-\(index)", URL(fileURLWithPath: executable), ["-db", "-f", config])
@@ -195,11 +198,12 @@ extension RolloutService {
         return Double(hits) * 100 / Double(max(1, total))
     }
 
-    /// The versions a sticky client (`X-User: user`) saw over `requests` requests on new connections.
-    func versions(of user: String, requests: Int) async throws -> Set<String> {
+    /// The versions a sticky client (`X-User: user`) saw over `requests` requests on new
+    /// connections, through every proxy in turn (or only the one on `address`).
+    func versions(of user: String, requests: Int, address: String? = nil) async throws -> Set<String> {
         var seen = Set<String>()
         for index in 0..<requests {
-            let address = CanaryFleet.addresses[index % CanaryFleet.addresses.count]
+            let address = address ?? CanaryFleet.addresses[index % CanaryFleet.addresses.count]
             let answer = try await withHTTPClient(host: address, port: publicPort) { client in
                 try await client.get("/version", close: true, extraHeaders: [("X-User", user)])
             }
@@ -329,7 +333,7 @@ func withCanaryFleet(
 /// weights, drains and the traffic counters analysis reads all go through HAProxy's runtime API.
 @Suite("Canary and blue-green rollouts through HAProxy", .serialized)
 struct HAProxyCanaryTests {
-    @Test("through HAProxy: share within ±2 points over 10,000 requests, a manual percent within a second, promote under load with no failed request")
+    @Test("through HAProxy: share within ±2 points over 10,000 requests, sticky clients, a manual percent within a second, promote under load with no failed request")
     func shareManualPercentAndPromote() async throws {
         try await withCanaryFleet(router: .haproxy) { fleet, service in
             #expect(try await fleet.deploy("v1").status == 0)
@@ -339,6 +343,16 @@ struct HAProxyCanaryTests {
             try await service.waitForLive(id, fleet: fleet)
             let share = try await service.measureShare(requests: 10_000, version: "v2")
             #expect(abs(share - 20) <= 2, "measured canary share \(share) % for a weight of 20 %")
+            // Sticky clients (haproxy.cfg: balance hdr(X-User), hash-type consistent): each keeps
+            // its version on its host.
+            let address = CanaryFleet.addresses[0]
+            var before: [String: String] = [:]
+            for user in (0..<40).map({ "user-\($0)" }) {
+                let versions = try await service.versions(of: user, requests: 5, address: address)
+                #expect(versions.count == 1, "\(user) saw \(versions)")
+                before[user] = versions.first
+            }
+            #expect(before.values.contains("v2") && before.values.contains("v1"), "\(before)")
 
             let clock = ContinuousClock()
             let start = clock.now
@@ -348,6 +362,10 @@ struct HAProxyCanaryTests {
             #expect(elapsed < .seconds(1), "the weight took \(elapsed) to be in effect on every agent")
             let heldShare = try await service.measureShare(requests: 3_000, version: "v2")
             #expect(abs(heldShare - 50) <= 4, "measured canary share \(heldShare) % for a held weight of 50 %")
+            for (user, version) in before where version == "v2" {
+                let now = try await service.versions(of: user, requests: 3, address: address)
+                #expect(now == ["v2"], "\(user) left the canary")
+            }
 
             let load = service.startLoad()
             let promoted = try await fleet.cli(["canary", service.name, "promote"], timeout: .seconds(180))

@@ -12,7 +12,8 @@ import DroverSession
 /// the next start and reconciles them with its table.
 ///
 /// Weights and drain states are all it applies: a table's stickiness and canary allowlist are
-/// not (HAProxy's own `cookie` or `stick-table` configuration can make sessions sticky); the
+/// not (HAProxy's own `balance hdr(NAME)` or `balance source` with `hash-type consistent`
+/// makes clients sticky, and keeps them on their server while weights change); the
 /// first table that asks for them is logged as a warning.
 ///
 /// Statistics come from `show stat`: requests (`req_tot` in HTTP mode, `stot` in TCP),
@@ -129,7 +130,7 @@ public actor HAProxyRouter: TrafficRouter {
             warnedAboutStickiness = true
             logger.warning(
                 "the HAProxy router applies weights only: stickiness and the canary allowlist are ignored "
-                    + "(configure `cookie` or `stick-table` in haproxy.cfg for sticky sessions)",
+                    + "(for sticky clients use `balance hdr(NAME)` or `balance source` with `hash-type consistent` in haproxy.cfg)",
                 ["haproxy.backend": configuration.backend])
         }
         let weights = HAProxyWeights.map(table.backends.map { $0.state == .active ? $0.weight : 0 })
