@@ -4,13 +4,16 @@ import Foundation
 import Testing
 
 /// Canary and blue-green rollouts end to end: a real controller, three real agents on
-/// 127.0.0.2–4 running busybox httpd through their proxies (the process engine), the operator
-/// CLI, and real traffic measured through every proxy.
+/// 127.0.0.2–4 running busybox httpd (the process engine) behind their routers — the embedded
+/// proxy, or a real HAProxy per host driven through its runtime API — the operator CLI, and
+/// real traffic measured through every host.
 @Suite("Canary and blue-green rollouts end to end", .serialized)
 struct CanaryTests {
-    @Test("canary: measured share within ±2 points of the weight over 10,000 requests, sticky clients, a manual percent in effect on 3 agents within a second, promote with no failed request")
-    func canaryShareStickinessPercentAndPromote() async throws {
-        try await withCanaryFleet { fleet, service in
+    @Test(
+        "canary: measured share within ±2 points of the weight over 10,000 requests, sticky clients, a manual percent in effect on 3 agents within a second, promote with no failed request",
+        arguments: [CanaryFleet.Router.embedded, .haproxy])
+    func canaryShareStickinessPercentAndPromote(router: CanaryFleet.Router) async throws {
+        try await withCanaryFleet(router: router) { fleet, service in
             #expect(try await fleet.deploy("v1").status == 0)
             try await service.expectServing("v1")
             let started = try await fleet.json(["deploy", service.specPath("v2"), "--detach", "-o", "json"])
@@ -22,10 +25,13 @@ struct CanaryTests {
             let share = try await service.measureShare(requests: 10_000, version: "v2")
             #expect(abs(share - 20) <= 2, "measured canary share \(share) % for a weight of 20 %")
 
-            // Sticky clients (X-User header): each keeps its version across requests.
+            // Sticky clients (X-User header): each keeps its version across requests — on every
+            // host with the embedded proxy (the same hash everywhere), on its host with HAProxy
+            // (haproxy.cfg: balance hdr(X-User), hash-type consistent).
+            let address = router == .haproxy ? CanaryFleet.addresses[0] : nil
             var before: [String: String] = [:]
             for user in (0..<40).map({ "user-\($0)" }) {
-                let versions = try await service.versions(of: user, requests: 5)
+                let versions = try await service.versions(of: user, requests: 5, address: address)
                 #expect(versions.count == 1, "\(user) saw \(versions)")
                 before[user] = versions.first
             }
@@ -47,7 +53,8 @@ struct CanaryTests {
             #expect(abs(heldShare - 50) <= 4, "measured canary share \(heldShare) % for a held weight of 50 %")
             // Clients on the canary at 20 % stay on it at 50 % (their bucket is still the canary's).
             for (user, version) in before where version == "v2" {
-                #expect(try await service.versions(of: user, requests: 3) == ["v2"], "\(user) left the canary")
+                let now = try await service.versions(of: user, requests: 3, address: address)
+                #expect(now == ["v2"], "\(user) left the canary")
             }
 
             // Promote under load: no failed request.
@@ -64,9 +71,11 @@ struct CanaryTests {
         }
     }
 
-    @Test("a canary answering 5 % errors is rolled back by analysis, and every host ends on stable")
-    func failingCanaryIsRolledBack() async throws {
-        try await withCanaryFleet { fleet, service in
+    @Test(
+        "a canary answering 5 % errors is rolled back by analysis, and every host ends on stable",
+        arguments: [CanaryFleet.Router.embedded, .haproxy])
+    func failingCanaryIsRolledBack(router: CanaryFleet.Router) async throws {
+        try await withCanaryFleet(router: router) { fleet, service in
             #expect(try await fleet.deploy("v1").status == 0)
             let load = service.startLoad(path: "/cgi-bin/version")
             let deploy = try await fleet.deploy("v3")
@@ -104,9 +113,11 @@ struct CanaryTests {
         }
     }
 
-    @Test("blue-green: the new set starts beside the old, all traffic switches at once, no failed request")
-    func blueGreenSwitchWithoutFailures() async throws {
-        try await withCanaryFleet(strategy: "blue-green") { fleet, service in
+    @Test(
+        "blue-green: the new set starts beside the old, all traffic switches at once, no failed request",
+        arguments: [CanaryFleet.Router.embedded, .haproxy])
+    func blueGreenSwitchWithoutFailures(router: CanaryFleet.Router) async throws {
+        try await withCanaryFleet(strategy: "blue-green", router: router) { fleet, service in
             #expect(try await fleet.deploy("v1").status == 0)
             let load = service.startLoad()
             let deploy = try await fleet.deploy("v2")
@@ -126,11 +137,13 @@ enum CanaryFleet {
     static let addresses = RolloutTests.addresses
 
     /// Which router the agents drive.
-    enum Router: Sendable {
+    enum Router: Sendable, CustomStringConvertible {
         /// The agent's own service proxy.
         case embedded
         /// A real HAProxy per host (Debian's), through its runtime API.
         case haproxy
+
+        var description: String { self == .embedded ? "embedded proxy" : "HAProxy" }
     }
 
     /// Starts HAProxy for the agent on `address`: a frontend on `address:port`, an empty
@@ -326,81 +339,5 @@ func withCanaryFleet(
             service.hostIDs.append(try fleet.host(named: "agent-\(index)")?.id ?? "")
         }
         try await body(fleet, service)
-    }
-}
-
-/// The same canaries with HAProxy as every host's router (`drover-agent --router haproxy`):
-/// weights, drains and the traffic counters analysis reads all go through HAProxy's runtime API.
-@Suite("Canary and blue-green rollouts through HAProxy", .serialized)
-struct HAProxyCanaryTests {
-    @Test("through HAProxy: share within ±2 points over 10,000 requests, sticky clients, a manual percent within a second, promote under load with no failed request")
-    func shareManualPercentAndPromote() async throws {
-        try await withCanaryFleet(router: .haproxy) { fleet, service in
-            #expect(try await fleet.deploy("v1").status == 0)
-            try await service.expectServing("v1")
-            let started = try await fleet.json(["deploy", service.specPath("v2"), "--detach", "-o", "json"])
-            let id = try #require(started["id"] as? String)
-            try await service.waitForLive(id, fleet: fleet)
-            let share = try await service.measureShare(requests: 10_000, version: "v2")
-            #expect(abs(share - 20) <= 2, "measured canary share \(share) % for a weight of 20 %")
-            // Sticky clients (haproxy.cfg: balance hdr(X-User), hash-type consistent): each keeps
-            // its version on its host.
-            let address = CanaryFleet.addresses[0]
-            var before: [String: String] = [:]
-            for user in (0..<40).map({ "user-\($0)" }) {
-                let versions = try await service.versions(of: user, requests: 5, address: address)
-                #expect(versions.count == 1, "\(user) saw \(versions)")
-                before[user] = versions.first
-            }
-            #expect(before.values.contains("v2") && before.values.contains("v1"), "\(before)")
-
-            let clock = ContinuousClock()
-            let start = clock.now
-            let held = try await fleet.cli(["canary", service.name, "--percent", "50"])
-            let elapsed = clock.now - start
-            #expect(held.status == 0 && held.stdout.contains("on 3 hosts, held"), "\(held.transcript)")
-            #expect(elapsed < .seconds(1), "the weight took \(elapsed) to be in effect on every agent")
-            let heldShare = try await service.measureShare(requests: 3_000, version: "v2")
-            #expect(abs(heldShare - 50) <= 4, "measured canary share \(heldShare) % for a held weight of 50 %")
-            for (user, version) in before where version == "v2" {
-                let now = try await service.versions(of: user, requests: 3, address: address)
-                #expect(now == ["v2"], "\(user) left the canary")
-            }
-
-            let load = service.startLoad()
-            let promoted = try await fleet.cli(["canary", service.name, "promote"], timeout: .seconds(180))
-            #expect(promoted.status == 0 && promoted.stdout.contains("succeeded"), "\(promoted.transcript)")
-            let (succeeded, failures) = await load.finish()
-            #expect(failures.isEmpty, "failed requests: \(failures.prefix(10))")
-            #expect(succeeded > 100)
-            try await service.expectServing("v2")
-        }
-    }
-
-    @Test("through HAProxy: a canary answering 5 % errors is rolled back by analysis")
-    func failingCanaryIsRolledBack() async throws {
-        try await withCanaryFleet(router: .haproxy) { fleet, service in
-            #expect(try await fleet.deploy("v1").status == 0)
-            let load = service.startLoad(path: "/cgi-bin/version")
-            let deploy = try await fleet.deploy("v3")
-            _ = await load.finish()
-            #expect(deploy.status == 5, "a rolled-back deploy exits 5: \(deploy.transcript)")
-            #expect(deploy.stdout.contains("ROLLED BACK") && deploy.stdout.contains("analysis"), "\(deploy.stdout)")
-            try await service.expectServing("v1")
-        }
-    }
-
-    @Test("through HAProxy: blue-green switch under load with no failed request")
-    func blueGreenSwitchWithoutFailures() async throws {
-        try await withCanaryFleet(strategy: "blue-green", router: .haproxy) { fleet, service in
-            #expect(try await fleet.deploy("v1").status == 0)
-            let load = service.startLoad()
-            let deploy = try await fleet.deploy("v2")
-            let (succeeded, failures) = await load.finish()
-            #expect(deploy.status == 0, "\(deploy.transcript)")
-            #expect(failures.isEmpty, "failed requests: \(failures.prefix(10))")
-            #expect(succeeded > 100)
-            try await service.expectServing("v2")
-        }
     }
 }
