@@ -1,5 +1,8 @@
 /// Judging the current window with ``CanaryAnalysis`` and acting on the verdict.
 extension CanaryRolloutStateMachine {
+    /// The most recent analyses kept per step (for `drover rollout status`).
+    public static let analysesKept = 100
+
     /// The end of the current step's pause, when it has one and no operator holds the weight.
     var pauseEndsAt: Int64? {
         guard let start = state.windowStartedAt, case .running = state.phase, !state.stepPauseOver,
@@ -21,6 +24,9 @@ extension CanaryRolloutStateMachine {
         if !state.steps.isEmpty {
             let last = state.steps.count - 1
             state.steps[last].analyses.append(TimedAnalysis(at: now, result: result))
+            // Bounded: a long pause judged every second must not grow the persisted state forever.
+            let extra = state.steps[last].analyses.count - Self.analysesKept
+            if extra > 0 { state.steps[last].analyses.removeFirst(extra) }
             if let share = result.canaryShareBP { state.steps[last].measuredShareBP = share }
         }
         effects.append(.notify(.analysed(index: state.stepIndex, result)))

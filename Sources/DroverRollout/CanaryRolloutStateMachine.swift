@@ -37,7 +37,7 @@ public struct CanaryRolloutStateMachine: Sendable {
     }
 
     /// Feeds one input at wall-clock `now` (milliseconds); returns what to do, `persist` first
-    /// when anything changed. Stale and duplicate inputs change nothing.
+    /// when anything but the latest traffic counters changed. Stale and duplicate inputs change nothing.
     public mutating func handle(_ input: RolloutInput, now: Int64) -> [TrafficRolloutAction] {
         let before = state
         var effects: [TrafficRolloutAction] = []
@@ -67,7 +67,12 @@ public struct CanaryRolloutStateMachine: Sendable {
         case .pause, .resume, .abort, .rollback, .promote, .setCanaryWeight:
             command(input, now: now, effects: &effects)
         }
-        return state == before ? effects : [.persist(state)] + effects
+        // The latest counters alone are not worth a write: they come with every host report,
+        // and after a restart the next reports bring them back (baselines are persisted when
+        // taken). Any other change is persisted, with the latest counters as they are.
+        var unchangedLatest = state
+        unchangedLatest.latest = before.latest
+        return unchangedLatest == before ? effects : [.persist(state)] + effects
     }
 
     /// The commands in flight, with their original ids, to send again after a restart.

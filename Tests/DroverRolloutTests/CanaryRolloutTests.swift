@@ -454,3 +454,51 @@ struct CanaryCommandTests {
         #expect(early.count == 1 && bg.state.stepIndex == 0)
     }
 }
+
+@Suite("Canary rollouts: what is persisted")
+struct CanaryPersistenceTests {
+    @Test("a report that only moves the latest counters is not persisted; a restart from the last write goes on")
+    func latestCountersAreNotPersisted() throws {
+        var harness = CanaryHarness(
+            canaryPlan(
+                hosts: 1, steps: [(weight: 10, pause: 600_000, hosts: 1)],
+                analysis: AnalysisPolicy(interval: .seconds(60), minRequests: 10)))
+        harness.send(.start)
+        harness.answerAll()
+        var lastPersisted: TrafficRolloutState?
+        let actions = harness.machine.handle(
+            .traffic("h1", HostTrafficSample(versions: ["v2": counters(50), "v1": counters(450)])), now: harness.now)
+        for case .persist(let state) in actions { lastPersisted = state }
+        // The window took its baseline from this first report: that is persisted.
+        #expect(lastPersisted?.baseline["h1"] != nil)
+        let next = harness.machine.handle(
+            .traffic("h1", HostTrafficSample(versions: ["v2": counters(80), "v1": counters(720)])), now: harness.now + 1
+        )
+        #expect(!next.contains { if case .persist = $0 { true } else { false } })
+        #expect(harness.machine.state.latest["h1"]?.versions["v2"]?.requests == 80)
+
+        // Restored from the last write (the latest counters are older), the next report and
+        // the analysis go on as if nothing happened.
+        var restored = CanaryRolloutStateMachine(restoring: try #require(lastPersisted))
+        _ = restored.handle(
+            .traffic("h1", HostTrafficSample(versions: ["v2": counters(150), "v1": counters(1_350)])),
+            now: harness.now + 2)
+        let judged = restored.handle(.tick, now: harness.now + 60_000)
+        let verdicts = judged.compactMap { if case .notify(.analysed(_, let result)) = $0 { result } else { nil } }
+        #expect(verdicts.first?.verdict == .pass && verdicts.first?.canaryRequests == 100)
+    }
+
+    @Test("a step keeps its most recent 100 analyses")
+    func analysesAreBounded() {
+        var harness = CanaryHarness(
+            canaryPlan(
+                hosts: 1, steps: [(weight: 10, pause: 1_000_000, hosts: 1)],
+                analysis: AnalysisPolicy(interval: .seconds(1), minRequests: 10)))
+        harness.send(.start)
+        harness.answerAll()
+        harness.run(for: 150_000, canary: 20, stable: 180, slice: 1_000)
+        let analyses = harness.state.steps.last?.analyses ?? []
+        #expect(analyses.count == CanaryRolloutStateMachine.analysesKept)
+        #expect(analyses.last?.at == harness.now)
+    }
+}

@@ -32,10 +32,10 @@ extension RolloutCoordinator {
     ///
     /// - Throws: ``RolloutCoordinatorError/rolloutNotFound(_:)``.
     public func rollout(_ id: String) throws -> RolloutDetail {
+        if let traffic = try trafficDetail(id) { return traffic }
         let live = state.withLock { state in
             (state.active[id], state.progress[id] ?? [], state.steps[id] ?? [:])
         }
-        if let traffic = try trafficDetail(id) { return traffic }
         let record: RolloutRecord
         let rolloutState: RolloutState?
         if let rollout = live.0 {
@@ -49,10 +49,9 @@ extension RolloutCoordinator {
             rolloutState = try? storedState(stored).state
         }
         let summary = Self.summary(record, rolloutState)
-        let report = record.reportJSON.flatMap(Self.decodeReport) ?? rolloutState?.rollback
-        let log = try storedLog(id, before: live.1.first?.at) + live.1
+        let (log, why) = try logAndWhy(record, rollback: rolloutState?.rollback, live: live.1)
         guard let rolloutState else {
-            return RolloutDetail(summary: summary, maxParallel: 0, hosts: [], log: log, why: report.map(Self.why))
+            return RolloutDetail(summary: summary, maxParallel: 0, hosts: [], log: log, why: why)
         }
         let plan = rolloutState.plan
         var progressDeadline: Int64?
@@ -69,7 +68,7 @@ extension RolloutCoordinator {
         }
         return RolloutDetail(
             summary: summary, maxParallel: plan.maxParallel, progressDeadlineAt: progressDeadline,
-            rollbackDeadlineAt: rollbackDeadline, hosts: hosts, log: log, why: report.map(Self.why))
+            rollbackDeadlineAt: rollbackDeadline, hosts: hosts, log: log, why: why)
     }
 
     /// Every deployed service with its engine, current version, hosts, port and rollout in progress.
@@ -100,8 +99,20 @@ extension RolloutCoordinator {
 
     /// The rollout's log lines from the event log, oldest first, before `before` (all when
     /// `nil`): what an earlier controller run recorded (agents' progress steps are not stored).
-    func storedLog(_ id: String, before: Int64?) throws -> [RolloutLogEntry] {
-        if let before, let created = state.withLock({ $0.active[id]?.record.createdAt }), created >= before {
+    /// A rollout's whole log (the event log's lines from earlier controller runs, then this
+    /// run's) and its rollback's why (the finished row's report, else the running state's).
+    func logAndWhy(
+        _ record: RolloutRecord, rollback: RollbackReport?, live: [RolloutLogEntry]
+    ) throws -> (log: [RolloutLogEntry], why: RollbackWhy?) {
+        let report = record.reportJSON.flatMap(Self.decodeReport) ?? rollback
+        return (try storedLog(record.id, before: live.first?.at) + live, report.map(Self.why))
+    }
+
+    private func storedLog(_ id: String, before: Int64?) throws -> [RolloutLogEntry] {
+        if let before,
+            let created = state.withLock({ $0.active[id]?.record.createdAt ?? $0.traffic[id]?.record.createdAt }),
+            created >= before
+        {
             return []
         }
         let events = try storing { () throws(StoreError) in

@@ -30,10 +30,9 @@ extension RolloutCoordinator {
             rolloutState = try? storedTrafficState(stored)
         }
         let summary = Self.summary(record, rolloutState)
-        let report = record.reportJSON.flatMap(Self.decodeReport) ?? rolloutState?.rollback
-        let log = try storedLog(id, before: live.1.first?.at) + live.1
+        let (log, why) = try logAndWhy(record, rollback: rolloutState?.rollback, live: live.1)
         guard let rolloutState else {
-            return RolloutDetail(summary: summary, maxParallel: 0, hosts: [], log: log, why: report.map(Self.why))
+            return RolloutDetail(summary: summary, maxParallel: 0, hosts: [], log: log, why: why)
         }
         let plan = rolloutState.plan
         var progressDeadline: Int64?
@@ -64,7 +63,7 @@ extension RolloutCoordinator {
         }
         return RolloutDetail(
             summary: summary, maxParallel: plan.maxParallel, progressDeadlineAt: progressDeadline,
-            rollbackDeadlineAt: rollbackDeadline, hosts: hosts, log: log, why: report.map(Self.why), steps: steps)
+            rollbackDeadlineAt: rollbackDeadline, hosts: hosts, log: log, why: why, steps: steps)
     }
 
     static func summary(_ record: RolloutRecord, _ state: TrafficRolloutState?) -> RolloutSummary {
