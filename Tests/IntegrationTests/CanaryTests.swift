@@ -14,7 +14,8 @@ struct CanaryTests {
         arguments: [CanaryFleet.Router.embedded, .haproxy])
     func canaryShareStickinessPercentAndPromote(router: CanaryFleet.Router) async throws {
         try await withCanaryFleet(router: router) { fleet, service in
-            #expect(try await fleet.deploy("v1").status == 0)
+            let v1 = try await fleet.deploy("v1")
+            #expect(v1.status == 0, "\(v1.transcript)")
             try await service.expectServing("v1")
             let started = try await fleet.json(["deploy", service.specPath("v2"), "--detach", "-o", "json"])
             let id = try #require(started["id"] as? String)
@@ -76,7 +77,8 @@ struct CanaryTests {
         arguments: [CanaryFleet.Router.embedded, .haproxy])
     func failingCanaryIsRolledBack(router: CanaryFleet.Router) async throws {
         try await withCanaryFleet(router: router) { fleet, service in
-            #expect(try await fleet.deploy("v1").status == 0)
+            let v1 = try await fleet.deploy("v1")
+            #expect(v1.status == 0, "\(v1.transcript)")
             let load = service.startLoad(path: "/cgi-bin/version")
             let deploy = try await fleet.deploy("v3")
             _ = await load.finish()
@@ -95,7 +97,8 @@ struct CanaryTests {
     @Test("a canary with no traffic stays inconclusive and is not promoted; abort brings stable back")
     func canaryWithoutTrafficIsNotPromoted() async throws {
         try await withCanaryFleet(pause: "2s") { fleet, service in
-            #expect(try await fleet.deploy("v1").status == 0)
+            let v1 = try await fleet.deploy("v1")
+            #expect(v1.status == 0, "\(v1.transcript)")
             let started = try await fleet.json(["deploy", service.specPath("v2"), "--detach", "-o", "json"])
             let id = try #require(started["id"] as? String)
             try await pollAsync(timeout: .seconds(60), "the canary paused as inconclusive") {
@@ -118,7 +121,8 @@ struct CanaryTests {
         arguments: [CanaryFleet.Router.embedded, .haproxy])
     func blueGreenSwitchWithoutFailures(router: CanaryFleet.Router) async throws {
         try await withCanaryFleet(strategy: "blue-green", router: router) { fleet, service in
-            #expect(try await fleet.deploy("v1").status == 0)
+            let v1 = try await fleet.deploy("v1")
+            #expect(v1.status == 0, "\(v1.transcript)")
             let load = service.startLoad()
             let deploy = try await fleet.deploy("v2")
             let (succeeded, failures) = await load.finish()
@@ -284,34 +288,18 @@ func withCanaryFleet(
                       analysis: {interval: 1s, min_requests: 20, max_error_rate: 1%}
                     """
             }
-            let spec = """
-                name: \(service.name)
-                version: \(version)
-                engine: process
-                command: ["/bin/sh", "-c", "exec /bin/busybox httpd -f -p 127.0.0.1:$PORT -h \(www)"]
-                ports:
-                  container: 8080
-                  public: \(service.publicPort)
-                hosts:
-                  labels:
-                    role: web
-                health:
-                  http:
-                    path: /health
-                    status: 200
-                  interval: 250ms
-                  timeout: 200ms
-                  healthy_threshold: 2
-                  unhealthy_threshold: 2
-                update:
-                  max_parallel: 3
-                  min_healthy_time: 1s
-                  healthy_deadline: 30s
-                  progress_deadline: 2m
-                  drain_timeout: 2s
-                \(update)
-                stop_grace: 2s
-                """
+            let spec = testServiceSpec(
+                name: service.name,
+                workload: """
+                    version: \(version)
+                    engine: process
+                    command: ["/bin/sh", "-c", "exec /bin/busybox httpd -f -p 127.0.0.1:$PORT -h \(www)"]
+                    """, publicPort: service.publicPort,
+                update: """
+                      max_parallel: 3
+                      min_healthy_time: 1s
+                    \(update)
+                    """)
             try spec.write(toFile: service.specPath(version), atomically: true, encoding: .utf8)
         }
 
@@ -332,12 +320,7 @@ func withCanaryFleet(
             service.agents.append(
                 try fleet.startAgent("agent-\(index)", address: address, token: token, pin: fleet.caPin, extra: extra))
         }
-        for index in CanaryFleet.addresses.indices {
-            try await pollAsync(timeout: .seconds(30), "agent-\(index) ready") {
-                try await fleet.liveHost(named: "agent-\(index)")?["state"] as? String == "ready"
-            }
-            service.hostIDs.append(try fleet.host(named: "agent-\(index)")?.id ?? "")
-        }
+        try await service.waitForAgents()
         try await body(fleet, service)
     }
 }

@@ -268,32 +268,12 @@ func withRolloutFleet(
                     image: localhost/drover-test/web:\(version)
                     """
             }
-            let spec = """
-                name: \(service.name)
-                \(workload)
-                ports:
-                  container: 8080
-                  public: \(service.publicPort)
-                hosts:
-                  labels:
-                    role: web
-                health:
-                  http:
-                    path: /health
-                    status: 200
-                  interval: 250ms
-                  timeout: 200ms
-                  healthy_threshold: 2
-                  unhealthy_threshold: 2
-                  start_period: \(startPeriod)
-                update:
-                  max_parallel: 1
-                  min_healthy_time: \(minHealthyTime)
-                  healthy_deadline: 30s
-                  progress_deadline: 2m
-                  drain_timeout: 2s
-                stop_grace: 2s
-                """
+            let spec = testServiceSpec(
+                name: service.name, workload: workload, publicPort: service.publicPort, startPeriod: startPeriod,
+                update: """
+                      max_parallel: 1
+                      min_healthy_time: \(minHealthyTime)
+                    """)
             try spec.write(toFile: service.specPath(version), atomically: true, encoding: .utf8)
         }
 
@@ -305,14 +285,52 @@ func withRolloutFleet(
             service.agents.append(try fleet.startAgent(
                 "agent-\(index)", address: address, token: token, pin: fleet.caPin, extra: extra))
         }
+        try await service.waitForAgents()
+        try await body(fleet, service)
+    }
+}
+
+extension RolloutService {
+    /// Polls until every agent is ready and records the hosts' ids.
+    func waitForAgents() async throws {
         for index in RolloutTests.addresses.indices {
             try await pollAsync(timeout: .seconds(30), "agent-\(index) ready") {
                 try await fleet.liveHost(named: "agent-\(index)")?["state"] as? String == "ready"
             }
-            service.hostIDs.append(try fleet.host(named: "agent-\(index)")?.id ?? "")
+            hostIDs.append(try fleet.host(named: "agent-\(index)")?.id ?? "")
         }
-        try await body(fleet, service)
     }
+}
+
+/// A service spec for the integration fleet: `workload` (engine, command or image, version),
+/// container port 8080, hosts labelled role=web, an HTTP health check on /health every
+/// 250 ms, `update` (indented fields) after the shared deadlines, stop_grace 2s.
+func testServiceSpec(name: String, workload: String, publicPort: Int, startPeriod: String = "0s", update: String) -> String {
+    """
+    name: \(name)
+    \(workload)
+    ports:
+      container: 8080
+      public: \(publicPort)
+    hosts:
+      labels:
+        role: web
+    health:
+      http:
+        path: /health
+        status: 200
+      interval: 250ms
+      timeout: 200ms
+      healthy_threshold: 2
+      unhealthy_threshold: 2
+      start_period: \(startPeriod)
+    update:
+      healthy_deadline: 30s
+      progress_deadline: 2m
+      drain_timeout: 2s
+    \(update)
+    stop_grace: 2s
+    """
 }
 
 /// A TCP port on 127.0.0.0/8 nobody listens on right now.
