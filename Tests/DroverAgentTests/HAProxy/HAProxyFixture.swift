@@ -75,10 +75,11 @@ struct HAProxyFixture {
         try await body(fixture)
     }
 
-    /// Polls the socket until HAProxy answers (or has exited, or 10 s have passed).
+    /// Polls the socket until HAProxy answers (or has exited, or 60 s have passed: the whole
+    /// suite runs in parallel on two cores in CI).
     func waitUntilReady(log: String) async throws {
-        let client = HAProxyRuntimeClient(socketPath: socketPath, timeout: .seconds(1))
-        let deadline = ContinuousClock.now + .seconds(10)
+        let client = HAProxyRuntimeClient(socketPath: socketPath, timeout: .seconds(2))
+        let deadline = ContinuousClock.now + .seconds(60)
         while true {
             if (try? await client.send("show info"))?.contains("Name: HAProxy") == true { return }
             guard process.isRunning, ContinuousClock.now < deadline else {
