@@ -24,9 +24,12 @@ enum RolloutText {
         return "\(whole).\(digits)%"
     }
 
-    /// `v1 → v2`.
+    /// `v1 → v2`; a canary or blue-green rollout in progress adds its strategy and weight:
+    /// `v1 → v2 (canary 10%)`.
     static func versions(_ summary: RolloutSummary) -> String {
-        "\(summary.fromVersion) → \(summary.toVersion)"
+        let base = "\(summary.fromVersion) → \(summary.toVersion)"
+        guard let strategy = summary.strategy, strategy != "rolling", !summary.isFinished else { return base }
+        return base + " (\(strategy)\(summary.canaryWeightBp.map { " " + percent(bp: $0) } ?? ""))"
     }
 
     /// The `drover rollouts` table.

@@ -110,6 +110,14 @@ struct CanaryTests {
             #expect(!analyses.isEmpty && analyses.allSatisfy { $0["verdict"] as? String == "inconclusive" }, "\(analyses)")
             let hosts = detail["hosts"] as? [[String: Any]] ?? []
             #expect(hosts.allSatisfy { $0["status"] as? String == "live" }, "nothing promoted: \(hosts)")
+            // What a person reads: the rollout list with the weight, the status with what to do next.
+            let list = try await fleet.cli(["rollouts"])
+            #expect(list.stdout.contains("v1 → v2 (canary 20%)"), "\(list.stdout)")
+            let status = try await fleet.cli(["rollout", "status", id])
+            #expect(
+                status.stdout.contains("paused: step 1, weight 20%")
+                    && status.stdout.contains("waiting for you: drover canary \(service.name) --percent N | promote | abort"),
+                "\(status.stdout)")
             let aborted = try await fleet.cli(["canary", service.name, "abort"], timeout: .seconds(120))
             #expect(aborted.status == 5 && aborted.stdout.contains("ROLLED BACK"), "\(aborted.transcript)")
             try await service.expectServing("v1")
