@@ -80,6 +80,23 @@ struct RolloutStoreTests {
         #expect(storeError { try store.updateRollout(rollout("r-9")) } == .rolloutNotFound("r-9"))
     }
 
+    @Test("a rollout's strategy is stored and read back (rolling unless set)")
+    func strategy() throws {
+        let store = try SQLiteStateStore.inMemory()
+        try store.recordServiceVersion(version("v1"))
+        var canary = rollout("r-c")
+        canary.strategy = .canary
+        try store.insertRollout(canary)
+        #expect(try store.rollout(id: "r-c")?.strategy == .canary)
+        canary.finishedAt = t0 + 1
+        try store.finishRollout(canary, currentVersion: nil)
+        var blueGreen = rollout("r-b", at: t0 + 2)
+        blueGreen.strategy = .blueGreen
+        try store.insertRollout(blueGreen)
+        #expect(try store.listRollouts(RolloutQuery()).map(\.strategy) == [.blueGreen, .canary])
+        #expect(rollout("r-x").strategy == .rolling)
+    }
+
     @Test("rollout state, outcome and report survive reopening the database file")
     func reopen() throws {
         try withTempDirectory { directory in
