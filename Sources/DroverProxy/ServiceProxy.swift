@@ -97,7 +97,9 @@ public final class ServiceProxy: Sendable {
                     let loop = box.value
                     switch mode {
                     case .http:
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        // No pipelining assistance: HTTPProxyHandler queues pipelined requests itself.
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                            withPipeliningAssistance: false, withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(HTTPProxyHandler(loop: loop))
                     case .tcp:
                         try channel.pipeline.syncOperations.addHandler(TCPProxyHandler(loop: loop))
