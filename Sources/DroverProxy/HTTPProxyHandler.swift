@@ -33,6 +33,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     /// Parts of pipelined requests read while an earlier request was still being answered.
     private var queued = CircularBuffer<HTTPServerRequestPart>()
     private var deliveringQueued = false
+    /// The decoder failed on bytes behind the queued requests: answer 400 once they are done.
+    private var parseErrorQueued = false
     /// Set once the connection is to close after the response in flight; later requests are dropped.
     private var closeRequested = false
     private var attempts: UInt64 = 0
@@ -84,6 +86,34 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        if awaitingResponse || !queued.isEmpty {
+            // Malformed bytes behind a request still being answered: that answer goes out
+            // first, then the 400 (as NIO's pipelining handler would order them).
+            parseErrorQueued = true
+            return
+        }
+        answerBadRequest(context: context)
+    }
+
+    /// Answers a request the decoder could not parse with a 400 (unless a response is already
+    /// under way, which only a close can end) and closes, as NIO's
+    /// `HTTPServerProtocolErrorHandler` does.
+    private func answerBadRequest(context: ChannelHandlerContext) {
+        parseErrorQueued = false
+        if let exchange, exchange.responseStarted, !exchange.responseComplete {
+            context.close(promise: nil)
+            return
+        }
+        let headers = HTTPHeaders([("connection", "close"), ("content-length", "0")])
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
+            promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        closeRequested = true
         context.close(promise: nil)
     }
 
@@ -144,7 +174,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     /// Backpressure: stop reading the request body while the upstream cannot take it (or is
     /// still connecting).
     func read(context: ChannelHandlerContext) {
-        if !queued.isEmpty {
+        if !queued.isEmpty || parseErrorQueued {
             readPending = true
             return
         }
@@ -424,6 +454,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         }
         deliveringQueued = false
         if closeRequested { queued.removeAll() }
+        if parseErrorQueued, queued.isEmpty, !awaitingResponse, !closeRequested {
+            answerBadRequest(context: context)
+            return
+        }
         resumeReading(context: context)
     }
 
