@@ -5,6 +5,11 @@ import NIOPosix
 /// Forwards one client connection's HTTP/1.1 requests, each to a backend chosen for that
 /// request, over pooled keep-alive upstream connections on the same event loop. Bodies stream
 /// both ways with backpressure; nothing is buffered whole.
+///
+/// Requests are answered one at a time, in order. A pipelined request that arrives while the
+/// previous response is still coming is held (and reading stops) until that response is out.
+/// This handler does that itself rather than through NIO's `HTTPServerPipelineHandler`, which
+/// stops reading after every request and so costs two `epoll_ctl` calls per request.
 final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -23,6 +28,15 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     private var exchange: HTTPExchange?
     private var clientAddress: String?
     private var readPending = false
+    /// Whether part of a response was written to the client since the last flush.
+    private var clientUnflushed = false
+    /// Parts of pipelined requests read while an earlier request was still being answered.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var deliveringQueued = false
+    /// The decoder failed on bytes behind the queued requests: answer 400 once they are done.
+    private var parseErrorQueued = false
+    /// Set once the connection is to close after the response in flight; later requests are dropped.
+    private var closeRequested = false
     private var attempts: UInt64 = 0
     /// The write of the last response's end, so closing waits for the response to go out.
     private var lastResponseEnd: EventLoopFuture<Void>?
@@ -72,11 +86,56 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        if awaitingResponse || !queued.isEmpty {
+            // Malformed bytes behind a request still being answered: that answer goes out
+            // first, then the 400 (as NIO's pipelining handler would order them).
+            parseErrorQueued = true
+            return
+        }
+        answerBadRequest(context: context)
+    }
+
+    /// Answers a request the decoder could not parse with a 400 (unless a response is already
+    /// under way, which only a close can end) and closes, as NIO's
+    /// `HTTPServerProtocolErrorHandler` does.
+    private func answerBadRequest(context: ChannelHandlerContext) {
+        parseErrorQueued = false
+        if let exchange, exchange.responseStarted, !exchange.responseComplete {
+            context.close(promise: nil)
+            return
+        }
+        let headers = HTTPHeaders([("connection", "close"), ("content-length", "0")])
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
+            promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        closeRequested = true
         context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if closeRequested { return }
+        if !queued.isEmpty || awaitingResponse {
+            // A pipelined request: it waits for the response in flight (reads stop meanwhile).
+            queued.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    /// Whether the current request has been read whole and its response is not complete yet.
+    private var awaitingResponse: Bool {
+        guard case .forwarding = phase else { return false }
+        return exchange?.requestComplete ?? true
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             startRequest(head, context: context)
         case .body(let body):
@@ -115,6 +174,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     /// Backpressure: stop reading the request body while the upstream cannot take it (or is
     /// still connecting).
     func read(context: ChannelHandlerContext) {
+        if !queued.isEmpty || parseErrorQueued {
+            readPending = true
+            return
+        }
         if case .forwarding = phase, let exchange, !exchange.responseComplete {
             guard let upstream = exchange.upstream, upstream.isWritable else {
                 readPending = true
@@ -128,7 +191,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
 
     private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = phase else {
-            // The pipelining handler delivers one request at a time; anything else is a broken peer.
+            // Pipelined requests are queued until the previous one is answered; anything else is a broken peer.
             context.close(promise: nil)
             return
         }
@@ -266,23 +329,34 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         }
         self.exchange = exchange
         let out = HTTPResponseHead(version: exchange.clientVersion, status: head.status, headers: headers)
+        clientUnflushed = true
         context.write(wrapOutboundOut(.head(out)), promise: nil)
     }
 
     func upstreamResponseBody(_ body: ByteBuffer) {
         guard let context, exchange != nil else { return }
         exchange!.bytesToClient += body.readableBytes
+        clientUnflushed = true
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
     }
 
     func upstreamReadComplete() {
-        context?.flush()
+        guard clientUnflushed, let context else { return }
+        clientUnflushed = false
+        context.flush()
     }
 
     func upstreamResponseEnd(_ trailers: HTTPHeaders?, reusable: Bool) {
         guard let context, exchange != nil else { return }
         exchange!.responseComplete = true
-        lastResponseEnd = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+        clientUnflushed = false
+        if exchange!.requestComplete && exchange!.keepAlive && !loop.closing {
+            // The common case: the connection stays open, so nothing waits for this write.
+            lastResponseEnd = nil
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        } else {
+            lastResponseEnd = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+        }
         if exchange!.requestComplete {
             finishExchange(reuseUpstream: reusable, context: context)
         } else {
@@ -356,7 +430,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         if !exchange.keepAlive || loop.closing {
             closeAfterResponse(context: context)
         } else {
-            resumeReading(context: context)
+            deliverQueued(context: context)
         }
     }
 
@@ -365,19 +439,39 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         if !keepAlive || loop.closing {
             closeAfterResponse(context: context)
         } else {
-            resumeReading(context: context)
+            deliverQueued(context: context)
         }
+    }
+
+    /// Starts the requests that were pipelined behind the one just answered, in order, until
+    /// one of them is in flight; then reads on.
+    private func deliverQueued(context: ChannelHandlerContext) {
+        // Re-entered when a queued request finishes at once (a local 503); the outer loop goes on.
+        guard !deliveringQueued else { return }
+        deliveringQueued = true
+        while !queued.isEmpty, !awaitingResponse, !closeRequested {
+            handle(queued.removeFirst(), context: context)
+        }
+        deliveringQueued = false
+        if closeRequested { queued.removeAll() }
+        if parseErrorQueued, queued.isEmpty, !awaitingResponse, !closeRequested {
+            answerBadRequest(context: context)
+            return
+        }
+        resumeReading(context: context)
     }
 
     /// Passes on a read held back while the upstream was busy; without it the connection
     /// would never read its next request.
     private func resumeReading(context: ChannelHandlerContext) {
-        guard readPending else { return }
+        guard readPending, queued.isEmpty else { return }
         readPending = false
         context.read()
     }
 
     private func closeAfterResponse(context: ChannelHandlerContext) {
+        closeRequested = true
+        queued.removeAll()
         let written = lastResponseEnd ?? context.eventLoop.makeSucceededVoidFuture()
         written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
@@ -389,7 +483,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         let text = "\(status.code) \(status.reasonPhrase)\n"
         var headers = HTTPHeaders([("content-type", "text/plain"), ("content-length", String(text.utf8.count))])
         if !keepAlive { headers.add(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
         lastResponseEnd = context.writeAndFlush(wrapOutboundOut(.end(nil)))
     }

@@ -97,7 +97,10 @@ public final class ServiceProxy: Sendable {
                     let loop = box.value
                     switch mode {
                     case .http:
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        // HTTPProxyHandler queues pipelined requests and answers malformed ones
+                        // with a 400 itself, in order.
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                            withPipeliningAssistance: false, withErrorHandling: false)
                         try channel.pipeline.syncOperations.addHandler(HTTPProxyHandler(loop: loop))
                     case .tcp:
                         try channel.pipeline.syncOperations.addHandler(TCPProxyHandler(loop: loop))

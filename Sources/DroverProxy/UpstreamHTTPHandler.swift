@@ -16,6 +16,9 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var readPending = false
     private var responseKeepAlive = true
+    /// Whether something was written since the last flush (a flush with nothing to send still
+    /// walks the whole pipeline).
+    private var unflushed = false
 
     init(backendID: String, pool: UpstreamPool) {
         self.backendID = backendID
@@ -26,11 +29,16 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler {
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
     func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+        guard let context else { return }
+        unflushed = true
+        context.write(wrapOutboundOut(part), promise: nil)
     }
 
+    /// Sends what was written, if anything.
     func flush() {
-        context?.flush()
+        guard unflushed, let context else { return }
+        unflushed = false
+        context.flush()
     }
 
     func close() {
