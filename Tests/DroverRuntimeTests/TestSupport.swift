@@ -18,7 +18,7 @@ struct PollTimeout: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every 50 ms until it holds; throws ``PollTimeout`` after `timeout`.
-func poll(timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool) async throws {
+func poll(timeout: Duration = .seconds(90), _ what: String, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while true {
         if try await condition() { return }

@@ -99,13 +99,16 @@ struct RolloutTests {
             #expect(try await fleet.deploy("v1").status == 0)
             let started = try await fleet.json(["deploy", service.specPath("v2"), "--detach", "-o", "json"])
             let id = try #require(started["id"] as? String)
+            // The host seen swapping is the one killed (read once: on a loaded machine a second
+            // look can come after its swap finished).
+            var swappingHost: String?
             try await pollAsync(timeout: .seconds(60), "the first host swapping") {
                 let detail = try await fleet.json(["rollout", "status", id, "-o", "json"])
-                return (detail["hosts"] as? [[String: Any]] ?? []).contains { $0["status"] as? String == "swapping" }
+                let swapping = (detail["hosts"] as? [[String: Any]] ?? []).first { $0["status"] as? String == "swapping" }
+                swappingHost = swapping?["host"] as? String
+                return swappingHost != nil
             }
-            let detail = try await fleet.json(["rollout", "status", id, "-o", "json"])
-            let swapping = (detail["hosts"] as? [[String: Any]] ?? []).first { $0["status"] as? String == "swapping" }
-            let hostID = try #require(swapping?["host"] as? String)
+            let hostID = try #require(swappingHost)
             let index = try #require(service.hostIDs.firstIndex(of: hostID))
             service.agents[index].signal(SIGKILL)
             _ = try await service.agents[index].waitForExit()

@@ -10,9 +10,10 @@ func temporaryPath(_ prefix: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
 }
 
-/// Polls until `condition` holds; fails the test after `timeout`.
+/// Polls until `condition` holds; fails the test after `timeout` (generous: the whole suite
+/// runs in parallel on two cores in CI, and a test can wait many seconds for a thread).
 func eventually(
-    timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
+    timeout: Duration = .seconds(90), _ what: String, _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
