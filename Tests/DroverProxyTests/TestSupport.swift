@@ -171,9 +171,10 @@ func withProxy<T>(
     }
 }
 
-/// Waits until `condition` holds, polling, or fails after `timeout`.
+/// Waits until `condition` holds, polling, or fails after `timeout` (generous: the whole suite
+/// runs in parallel on two cores in CI, and a test can wait many seconds for a thread).
 func waitUntil(
-    timeout: Duration = .seconds(10), _ what: String, _ condition: () async throws -> Bool
+    timeout: Duration = .seconds(90), _ what: String, _ condition: () async throws -> Bool
 ) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
