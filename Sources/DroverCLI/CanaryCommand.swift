@@ -1,5 +1,6 @@
 import ArgumentParser
 import DroverAPI
+import DroverRollout
 
 /// `drover canary SERVICE --percent N | promote | abort`.
 struct CanaryCommand: AsyncParsableCommand {
@@ -100,7 +101,7 @@ struct CanaryCommand: AsyncParsableCommand {
     }
 
     static func weightLine(_ summary: RolloutSummary, detail: RolloutDetail?, took: Duration) -> String {
-        let weight = summary.canaryWeightBp.map { RolloutText.percent(bp: $0) } ?? "?"
+        let weight = summary.canaryWeightBp.map { BasisPoints.text($0) } ?? "?"
         guard let detail else { return "\(summary.service): canary weight \(weight) requested (rollout \(summary.id))" }
         let live = detail.hosts.filter { $0.status == "live" }.count
         let milliseconds = took.components.seconds * 1_000 + took.components.attoseconds / 1_000_000_000_000_000

@@ -1,4 +1,5 @@
 import DroverAPI
+import DroverRollout
 import Foundation
 
 /// Text rendering of rollouts, services and histories for the operator commands.
@@ -15,21 +16,12 @@ enum RolloutText {
         return "\(seconds / 3_600)h \(seconds % 3_600 / 60)m"
     }
 
-    /// Basis points as a percentage: `5%`, `12.5%`, `0.25%`.
-    static func percent(bp: Int) -> String {
-        let whole = bp / 100
-        let fraction = bp % 100
-        if fraction == 0 { return "\(whole)%" }
-        let digits = fraction % 10 == 0 ? "\(fraction / 10)" : (fraction < 10 ? "0\(fraction)" : "\(fraction)")
-        return "\(whole).\(digits)%"
-    }
-
     /// `v1 → v2`; a canary or blue-green rollout in progress adds its strategy and weight:
     /// `v1 → v2 (canary 10%)`.
     static func versions(_ summary: RolloutSummary) -> String {
         let base = "\(summary.fromVersion) → \(summary.toVersion)"
         guard let strategy = summary.strategy, strategy != "rolling", !summary.isFinished else { return base }
-        return base + " (\(strategy)\(summary.canaryWeightBp.map { " " + percent(bp: $0) } ?? ""))"
+        return base + " (\(strategy)\(summary.canaryWeightBp.map { " " + BasisPoints.text($0) } ?? ""))"
     }
 
     /// The `drover rollouts` table.
@@ -81,8 +73,8 @@ enum RolloutText {
         var parts: [String] = []
         if let step = steps.last {
             parts.append("step \(step.step)\(step.manual ? " (manual)" : "")")
-            parts.append("weight \(percent(bp: s.canaryWeightBp ?? step.weightBp))")
-            if let measured = step.measuredShareBp { parts.append("measured \(percent(bp: measured))") }
+            parts.append("weight \(BasisPoints.text(s.canaryWeightBp ?? step.weightBp))")
+            if let measured = step.measuredShareBp { parts.append("measured \(BasisPoints.text(measured))") }
             if let verdict = step.analyses.last?.verdict { parts.append("last verdict \(verdict)") }
         }
         for status in ["swapping", "live", "weighting", "promoting", "promoted", "reverting", "reverted", "stuck"] {
@@ -178,8 +170,8 @@ enum RolloutText {
                 header: ["STEP", "SET WEIGHT", "MEASURED SHARE", "HOSTS", "ANALYSES", "LATEST VERDICT"],
                 rows: steps.map { step in
                     [
-                        "\(step.step)\(step.manual ? " (manual)" : "")", percent(bp: step.weightBp),
-                        step.measuredShareBp.map { percent(bp: $0) } ?? "-", "\(step.hosts.count)",
+                        "\(step.step)\(step.manual ? " (manual)" : "")", BasisPoints.text(step.weightBp),
+                        step.measuredShareBp.map { BasisPoints.text($0) } ?? "-", "\(step.hosts.count)",
                         "\(step.analyses.count)", step.analyses.last?.verdict ?? "-",
                     ]
                 }),

@@ -11,15 +11,14 @@ extension RolloutCommandFactory {
         id: String, attempt: Int, rolloutID: String, service: String, version: String, spec: ServiceSpec,
         weightBP: Int, issuedAt: Int64
     ) throws -> Drover_V1_Command {
-        var command = try swap(
+        try swap(
             id: id, attempt: attempt, rolloutID: rolloutID, service: service, version: version, spec: spec,
-            revert: false, issuedAt: issuedAt)
-        var payload = try Drover_V1_SwapPayload(serializedBytes: command.payload)
-        payload.canary = true
-        payload.canaryWeightBp = UInt32(clamping: weightBP)
-        if let canary = spec.update.canary, let wire = stickiness(canary) { payload.stickiness = wire }
-        command.payload = try payload.serializedBytes()
-        return command
+            revert: false, issuedAt: issuedAt
+        ) { payload in
+            payload.canary = true
+            payload.canaryWeightBp = UInt32(clamping: weightBP)
+            if let canary = spec.update.canary, let wire = stickiness(canary) { payload.stickiness = wire }
+        }
     }
 
     /// A `SET_WEIGHTS`: the running canary `canaryVersion` gets `weightBP`, stable the rest.

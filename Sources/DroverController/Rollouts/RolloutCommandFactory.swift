@@ -22,9 +22,11 @@ enum RolloutCommandFactory {
     ///
     /// - Parameter issuedAt: when the state machine issued the command; the deadline counts from
     ///   there so every re-delivery carries the same one.
+    /// - Parameter canary: for a canary `SWAP`, fills the payload's canary fields (see
+    ///   ``canarySwap(id:attempt:rolloutID:service:version:spec:weightBP:issuedAt:)``).
     static func swap(
         id: String, attempt: Int, rolloutID: String, service: String, version: String, spec: ServiceSpec?,
-        revert: Bool, issuedAt: Int64
+        revert: Bool, issuedAt: Int64, canary: ((inout Drover_V1_SwapPayload) -> Void)? = nil
     ) throws -> Drover_V1_Command {
         var payload = Drover_V1_SwapPayload()
         payload.rolloutID = rolloutID
@@ -34,9 +36,11 @@ enum RolloutCommandFactory {
         var deadline = issuedAt + deadlineMargin
         if let spec {
             fill(&payload, from: spec)
-            deadline += spec.update.healthyDeadline.milliseconds + spec.update.drainTimeout.milliseconds
+            deadline +=
+                spec.update.healthyDeadline.milliseconds + spec.update.drainTimeout.milliseconds
                 + spec.stopGrace.milliseconds
         }
+        canary?(&payload)
         var command = Drover_V1_Command()
         command.id = id
         command.kind = spec == nil ? .stop : (revert ? .rollback : .swap)

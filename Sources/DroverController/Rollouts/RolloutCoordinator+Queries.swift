@@ -45,6 +45,7 @@ extension RolloutCoordinator {
             guard let stored = try storing({ () throws(StoreError) in try store.rollout(id: id) }) else {
                 throw RolloutCoordinatorError.rolloutNotFound(id)
             }
+            if let traffic = try trafficDetail(id, stored: stored) { return traffic }
             record = stored
             rolloutState = try? storedState(stored).state
         }

@@ -11,9 +11,10 @@ import Foundation
 
 /// Read-only views of canary and blue-green rollouts, in the API's models.
 extension RolloutCoordinator {
-    /// Rollout `id` in full if it is a canary or blue-green rollout (live or stored); `nil` for
-    /// a rolling one.
-    func trafficDetail(_ id: String) throws -> RolloutDetail? {
+    /// Rollout `id` in full if it is a canary or blue-green rollout (running, or `stored`);
+    /// `nil` for a rolling one.
+    /// - Parameter stored: the rollout's row when the caller already read it (not running).
+    func trafficDetail(_ id: String, stored: RolloutRecord? = nil) throws -> RolloutDetail? {
         let live = state.withLock { state in
             (state.traffic[id], state.progress[id] ?? [], state.steps[id] ?? [:])
         }
@@ -23,9 +24,7 @@ extension RolloutCoordinator {
             record = rollout.record
             rolloutState = rollout.machine.state
         } else {
-            guard let stored = try storing({ () throws(StoreError) in try store.rollout(id: id) }),
-                stored.strategy != .rolling
-            else { return nil }
+            guard let stored, stored.strategy != .rolling else { return nil }
             record = stored
             rolloutState = try? storedTrafficState(stored)
         }
