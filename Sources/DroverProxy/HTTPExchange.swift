@@ -1,13 +1,13 @@
 import NIOCore
-import NIOHTTP1
 
 /// One HTTP request being forwarded: where it goes and how far it got.
 struct HTTPExchange {
     let backend: Backend
-    /// The head sent upstream (hop-by-hop headers removed, X-Forwarded-For added).
-    let upstreamHead: HTTPRequestHead
-    /// The client's HTTP version; the response goes back in it.
-    let clientVersion: HTTPVersion
+    /// The head sent upstream (hop-by-hop fields removed, X-Forwarded-For added), kept for a retry.
+    let upstreamHead: ByteBuffer
+    /// The client's HTTP/1.x minor version; the response goes back in it.
+    let clientMinor: UInt8
+    let isHEAD: Bool
     /// Whether the client connection stays open after this response.
     var keepAlive: Bool
     /// A new sticky cookie to set on the response.
@@ -18,8 +18,8 @@ struct HTTPExchange {
 
     /// The leased upstream connection, once connected.
     var upstream: UpstreamHTTPHandler?
-    /// Request parts read before the upstream connection was ready.
-    var pending: [HTTPClientRequestPart] = []
+    /// Request bytes read before the upstream connection was ready.
+    var pending: [ByteBuffer] = []
     /// Whether the upstream connection came from the pool (a stale one may be retried once).
     var reused = false
     var retried = false
@@ -27,6 +27,34 @@ struct HTTPExchange {
     var responseStarted = false
     var responseComplete = false
     var status: UInt = 0
+    /// Whether any of the request body went upstream (then a retry could send it twice).
+    var bodySent = false
+    /// Content bytes of the request and response bodies (chunked framing not counted).
     var bytesFromClient = 0
     var bytesToClient = 0
+
+    init(
+        backend: Backend, upstreamHead: ByteBuffer, clientMinor: UInt8, isHEAD: Bool, keepAlive: Bool,
+        setCookie: String?, start: NIODeadline, attempt: UInt64
+    ) {
+        self.backend = backend
+        self.upstreamHead = upstreamHead
+        self.clientMinor = clientMinor
+        self.isHEAD = isHEAD
+        self.keepAlive = keepAlive
+        self.setCookie = setCookie
+        self.start = start
+        self.attempt = attempt
+    }
+
+    /// The same request again, for a fresh connection after a stale pooled one failed.
+    func retry(attempt: UInt64) -> HTTPExchange {
+        var retry = HTTPExchange(
+            backend: backend, upstreamHead: upstreamHead, clientMinor: clientMinor, isHEAD: isHEAD,
+            keepAlive: keepAlive, setCookie: setCookie, start: start, attempt: attempt)
+        retry.retried = true
+        retry.requestComplete = requestComplete
+        retry.pending = [upstreamHead]
+        return retry
+    }
 }

@@ -1,19 +1,22 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// Forwards one client connection's HTTP/1.1 requests, each to a backend chosen for that
 /// request, over pooled keep-alive upstream connections on the same event loop. Bodies stream
 /// both ways with backpressure; nothing is buffered whole.
 ///
-/// Requests are answered one at a time, in order. A pipelined request that arrives while the
-/// previous response is still coming is held (and reading stops) until that response is out.
-/// This handler does that itself rather than through NIO's `HTTPServerPipelineHandler`, which
-/// stops reading after every request and so costs two `epoll_ctl` calls per request.
+/// The handler works on the connection's bytes itself (``HTTP1HeadParser``): a head is parsed
+/// in place, forwarded with its hop-by-hop fields dropped and the proxy's own added, and bodies
+/// pass through as slices of what was read, their framing followed but not rebuilt. An HTTP
+/// codec in the pipeline would decode every field into strings and encode them again.
+///
+/// Requests are answered one at a time, in order. Bytes of a pipelined request that arrive
+/// while the previous response is still coming wait (and reading stops) until that response is
+/// out.
 final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum Phase {
         case idle
@@ -30,11 +33,15 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     private var readPending = false
     /// Whether part of a response was written to the client since the last flush.
     private var clientUnflushed = false
-    /// Parts of pipelined requests read while an earlier request was still being answered.
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
-    private var deliveringQueued = false
-    /// The decoder failed on bytes behind the queued requests: answer 400 once they are done.
-    private var parseErrorQueued = false
+    /// A response head not written yet, so the body bytes read with it join it in one write.
+    private var clientOut: ByteBuffer?
+    /// Bytes read from the client and not handled yet: the rest of a request, or pipelined ones.
+    private var inbound = ByteBuffer()
+    private var head = HTTP1Head()
+    /// The body of the request being read, until its last byte is through.
+    private var requestBody: HTTP1BodyCursor?
+    private var processing = false
+    private var processAgain = false
     /// Set once the connection is to close after the response in flight; later requests are dropped.
     private var closeRequested = false
     private var attempts: UInt64 = 0
@@ -56,7 +63,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     }
 
     func closeWhenIdle() {
-        if case .idle = phase { context?.close(promise: nil) }
+        if case .idle = phase, requestBody == nil { context?.close(promise: nil) }
     }
 
     // MARK: Channel events
@@ -81,84 +88,139 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
             record(exchange, status: exchange.status, failed: false)
         }
         phase = .idle
+        requestBody = nil
+        inbound = ByteBuffer()
         loop.unregister(self)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError else {
-            context.close(promise: nil)
-            return
-        }
-        if awaitingResponse || !queued.isEmpty {
-            // Malformed bytes behind a request still being answered: that answer goes out
-            // first, then the 400 (as NIO's pipelining handler would order them).
-            parseErrorQueued = true
-            return
-        }
-        answerBadRequest(context: context)
-    }
-
-    /// Answers a request the decoder could not parse with a 400 (unless a response is already
-    /// under way, which only a close can end) and closes, as NIO's
-    /// `HTTPServerProtocolErrorHandler` does.
-    private func answerBadRequest(context: ChannelHandlerContext) {
-        parseErrorQueued = false
-        if let exchange, exchange.responseStarted, !exchange.responseComplete {
-            context.close(promise: nil)
-            return
-        }
-        let headers = HTTPHeaders([("connection", "close"), ("content-length", "0")])
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
-            promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        closeRequested = true
         context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
         if closeRequested { return }
-        if !queued.isEmpty || awaitingResponse {
-            // A pipelined request: it waits for the response in flight (reads stop meanwhile).
-            queued.append(part)
-            return
+        if inbound.readableBytes == 0 {
+            inbound = unwrapInboundIn(data)
+        } else {
+            var bytes = unwrapInboundIn(data)
+            inbound.writeBuffer(&bytes)
         }
-        handle(part, context: context)
+        process(context: context)
     }
 
     /// Whether the current request has been read whole and its response is not complete yet.
     private var awaitingResponse: Bool {
         guard case .forwarding = phase else { return false }
-        return exchange?.requestComplete ?? true
+        return requestBody == nil
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch part {
-        case .head(let head):
-            startRequest(head, context: context)
-        case .body(let body):
-            guard case .forwarding = phase, exchange != nil else { return }
-            exchange!.bytesFromClient += body.readableBytes
-            if !exchange!.responseComplete { send(.body(.byteBuffer(body))) }
-        case .end(let trailers):
-            switch phase {
-            case .idle:
-                break
-            case .answeredLocally(let keepAlive):
-                finishLocally(keepAlive: keepAlive, context: context)
-            case .forwarding:
-                guard exchange != nil else { return }
-                exchange!.requestComplete = true
-                if exchange!.responseComplete {
-                    finishExchange(reuseUpstream: false, context: context)
-                } else {
-                    send(.end(trailers))
-                    exchange!.upstream?.flush()
+    /// Handles what `inbound` holds: a request head, then its body, then the next request once
+    /// the previous one is answered — until it runs out of bytes or has to wait.
+    private func process(context: ChannelHandlerContext) {
+        // Re-entered when a request finishes at once (a local 503); the outer loop goes on.
+        if processing {
+            processAgain = true
+            return
+        }
+        processing = true
+        defer { processing = false }
+        repeat {
+            processAgain = false
+            while !closeRequested, inbound.readableBytes > 0 {
+                if requestBody != nil {
+                    do {
+                        let content = try requestBody!.take(from: &inbound) { forwardBody($0) }
+                        if exchange != nil { exchange!.bytesFromClient += content }
+                    } catch {
+                        // The request's own framing is broken: nothing after it can be trusted.
+                        requestBody = nil
+                        badRequestBody(context: context)
+                        return
+                    }
+                    guard requestBody!.isComplete else { break }
+                    requestBody = nil
+                    requestEnded(context: context)
+                    continue
+                }
+                guard case .idle = phase else { break }  // a pipelined request waits its turn
+                let complete: Bool
+                do {
+                    complete = try inbound.withUnsafeReadableBytes { bytes throws(HTTP1ParseError) in
+                        try HTTP1HeadParser.parseRequest(bytes, into: &head)
+                    }
+                } catch {
+                    answerBadRequest(
+                        error == .headTooLarge ? .requestHeaderFieldsTooLarge : .badRequest, context: context)
+                    return
+                }
+                guard complete else { break }
+                let framing = head.requestFraming
+                inbound.withUnsafeReadableBytes { startRequest($0, context: context) }
+                inbound.moveReaderIndex(forwardBy: head.length)
+                requestBody = HTTP1BodyCursor(framing)
+                if requestBody!.isComplete {
+                    requestBody = nil
+                    requestEnded(context: context)
                 }
             }
+        } while processAgain
+        if inbound.readableBytes == 0 { inbound = ByteBuffer() }
+        resumeReading(context: context)
+    }
+
+    /// Request body bytes: on to the backend, or dropped when the request is answered already.
+    private func forwardBody(_ bytes: ByteBuffer) {
+        guard case .forwarding = phase, exchange != nil else { return }
+        exchange!.bodySent = true
+        if !exchange!.responseComplete { send(bytes) }
+    }
+
+    /// The whole request is read.
+    private func requestEnded(context: ChannelHandlerContext) {
+        switch phase {
+        case .idle:
+            break
+        case .answeredLocally(let keepAlive):
+            finishLocally(keepAlive: keepAlive, context: context)
+        case .forwarding:
+            guard exchange != nil else { return }
+            exchange!.requestComplete = true
+            if exchange!.responseComplete {
+                finishExchange(reuseUpstream: false, context: context)
+            } else {
+                exchange!.upstream?.flush()
+            }
         }
+    }
+
+    /// A request body whose chunked framing is broken: the backend has part of it, so only
+    /// closing both connections ends it.
+    private func badRequestBody(context: ChannelHandlerContext) {
+        if let exchange, exchange.responseStarted {
+            context.close(promise: nil)
+            return
+        }
+        if let exchange {
+            self.exchange = nil
+            exchange.upstream?.owner = nil
+            exchange.upstream?.close()
+            record(exchange, status: 400, failed: false)
+        }
+        phase = .idle
+        answerBadRequest(.badRequest, context: context)
+    }
+
+    /// Answers a request that cannot be parsed with a 400 (or 431 for an oversized head) and
+    /// closes, as NIO's `HTTPServerProtocolErrorHandler` does.
+    private func answerBadRequest(_ status: LocalStatus, context: ChannelHandlerContext) {
+        closeRequested = true
+        inbound = ByteBuffer()
+        var out = context.channel.allocator.buffer(capacity: 96)
+        out.writeStaticString(status.line)
+        out.writeStaticString("connection: close\r\ncontent-length: 0\r\n\r\n")
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context.close(promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -171,14 +233,14 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         context.fireChannelWritabilityChanged()
     }
 
-    /// Backpressure: stop reading the request body while the upstream cannot take it (or is
-    /// still connecting).
+    /// Backpressure: stop reading while a pipelined request waits its turn, and the request
+    /// body while the upstream cannot take it (or is still connecting).
     func read(context: ChannelHandlerContext) {
-        if !queued.isEmpty || parseErrorQueued {
+        if awaitingResponse, inbound.readableBytes > 0 {
             readPending = true
             return
         }
-        if case .forwarding = phase, let exchange, !exchange.responseComplete {
+        if case .forwarding = phase, let exchange, !exchange.responseComplete, requestBody != nil {
             guard let upstream = exchange.upstream, upstream.isWritable else {
                 readPending = true
                 return
@@ -189,20 +251,23 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
 
     // MARK: Requests
 
-    private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        guard case .idle = phase else {
-            // Pipelined requests are queued until the previous one is answered; anything else is a broken peer.
-            context.close(promise: nil)
+    /// Routes the request whose head was just parsed (`bytes` are the head's) and sends its
+    /// head on, or answers it locally.
+    private func startRequest(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        let keepAlive = head.keepAlive && !loop.closing
+        if head.isCONNECT {
+            // A tunnel has no HTTP framing to follow; the proxy serves requests only.
+            answerLocally(.methodNotAllowed, minor: head.minor, isHEAD: false, keepAlive: false, context: context)
+            phase = .answeredLocally(keepAlive: false)
             return
         }
-        let keepAlive = head.isKeepAlive && !loop.closing
         var stickyKey: String?
         var setCookie: String?
         switch loop.selector.table.stickiness {
         case nil:
             break
         case .cookie(let name):
-            if let value = head.headers.cookie(named: name) {
+            if let value = head.cookie(named: name, in: bytes) {
                 stickyKey = value
             } else {
                 let value = loop.newStickyKey()
@@ -210,46 +275,40 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
                 setCookie = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax"
             }
         case .header(let name):
-            stickyKey = head.headers.first(name: name)
+            stickyKey = head.value(ofField: name, in: bytes)
         case .clientAddress:
             stickyKey = clientAddress
         }
         guard let backend = loop.route(stickyKey: stickyKey) else {
-            answerLocally(.serviceUnavailable, version: head.version, keepAlive: keepAlive, context: context)
+            answerLocally(
+                .serviceUnavailable, minor: head.minor, isHEAD: head.isHEAD, keepAlive: keepAlive, context: context)
             phase = .answeredLocally(keepAlive: keepAlive)
             return
         }
 
-        var headers = head.headers
-        headers.removeHopByHop()
-        if loop.configuration.addForwardedFor, let clientAddress {
-            if let previous = headers.first(name: "x-forwarded-for") {
-                headers.replaceOrAdd(name: "x-forwarded-for", value: "\(previous), \(clientAddress)")
-            } else {
-                headers.add(name: "x-forwarded-for", value: clientAddress)
-            }
-        }
-        let upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
+        var upstreamHead = context.channel.allocator.buffer(capacity: head.length + 64)
+        HTTP1HeadWriter.writeRequest(
+            head, bytes, forwardedFor: loop.configuration.addForwardedFor ? clientAddress : nil, into: &upstreamHead)
         attempts &+= 1
         exchange = HTTPExchange(
-            backend: backend, upstreamHead: upstreamHead, clientVersion: head.version, keepAlive: keepAlive,
-            setCookie: setCookie, start: .now(), attempt: attempts)
+            backend: backend, upstreamHead: upstreamHead, clientMinor: head.minor, isHEAD: head.isHEAD,
+            keepAlive: keepAlive, setCookie: setCookie, start: .now(), attempt: attempts)
         phase = .forwarding
         if let pooled = loop.pool.take(backendID: backend.id) {
             // The common case: straight onto a warm connection, nothing queued.
             attach(pooled, reused: true)
-            pooled.write(.head(upstreamHead))
+            pooled.write(upstreamHead)
         } else {
-            exchange!.pending.append(.head(upstreamHead))
+            exchange!.pending.append(upstreamHead)
             connect(to: backend, context: context)
         }
     }
 
-    private func send(_ part: HTTPClientRequestPart) {
+    private func send(_ bytes: ByteBuffer) {
         if let upstream = exchange?.upstream {
-            upstream.write(part)
+            upstream.write(bytes)
         } else {
-            exchange?.pending.append(part)
+            exchange?.pending.append(bytes)
         }
     }
 
@@ -257,9 +316,6 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         let bootstrap = ClientBootstrap(group: context.eventLoop)
             .connectTimeout(loop.configuration.connectTimeout.timeAmount)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHTTPClientHandlers() }
-            }
         let connected =
             if let address = loop.addresses[backend.id] {
                 bootstrap.connect(to: address)
@@ -297,9 +353,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     private func attach(_ upstream: UpstreamHTTPHandler, reused: Bool) {
         guard exchange != nil else { return }
         upstream.owner = self
+        upstream.requestIsHEAD = exchange!.isHEAD
         exchange!.upstream = upstream
         exchange!.reused = reused
-        for part in exchange!.pending { upstream.write(part) }
+        for bytes in exchange!.pending { upstream.write(bytes) }
         exchange!.pending.removeAll()
         upstream.flush()
         if readPending, upstream.isWritable, let context {
@@ -310,52 +367,84 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
 
     // MARK: Upstream events (from UpstreamHTTPHandler)
 
-    func upstreamResponseHead(_ head: HTTPResponseHead) {
-        guard let context, var exchange = self.exchange else { return }
-        exchange.responseStarted = true
-        exchange.status = head.status.code
-        var headers = head.headers
-        headers.removeHopByHop()
-        if exchange.clientVersion.minor == 0 && !headers.contains(name: "content-length") {
-            // An HTTP/1.0 client can only see the end of an unsized body by the close.
-            exchange.keepAlive = false
-        }
-        if loop.closing { exchange.keepAlive = false }  // tell the client before the close comes
-        if let cookie = exchange.setCookie { headers.add(name: "set-cookie", value: cookie) }
-        if !exchange.keepAlive {
-            headers.add(name: "connection", value: "close")
-        } else if exchange.clientVersion.minor == 0 {
-            headers.add(name: "connection", value: "keep-alive")
-        }
-        self.exchange = exchange
-        let out = HTTPResponseHead(version: exchange.clientVersion, status: head.status, headers: headers)
+    /// A 1xx response ahead of the final one (100 Continue): an HTTP/1.1 client gets it.
+    func upstreamInterimResponse(_ head: HTTP1Head, _ bytes: UnsafeRawBufferPointer) {
+        guard let context, let exchange, exchange.clientMinor == 1 else { return }
+        var out = context.channel.allocator.buffer(capacity: head.length)
+        HTTP1HeadWriter.writeResponse(
+            head, bytes, clientMinor: 1, dechunked: false, setCookie: nil, connection: .none, into: &out)
         clientUnflushed = true
-        context.write(wrapOutboundOut(.head(out)), promise: nil)
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    /// The final response's head (`bytes` are its bytes): on to the client in the client's
+    /// version. Returns whether the body is to go out without its chunked framing.
+    func upstreamResponseHead(_ head: HTTP1Head, _ bytes: UnsafeRawBufferPointer, framing: HTTP1Head.Framing) -> Bool {
+        guard let context, var exchange = self.exchange else { return false }
+        exchange.responseStarted = true
+        exchange.status = UInt(head.status)
+        // An HTTP/1.0 client knows no chunks: it gets the data, and the close ends it. A body
+        // that ends with the backend's connection can only end the client's too.
+        let dechunk = exchange.clientMinor == 0 && framing == .chunked
+        if dechunk || framing == .untilClose { exchange.keepAlive = false }
+        if loop.closing { exchange.keepAlive = false }  // tell the client before the close comes
+        let connection: HTTP1HeadWriter.ConnectionField =
+            !exchange.keepAlive ? .close : exchange.clientMinor == 0 ? .keepAlive : .none
+        var out = context.channel.allocator.buffer(capacity: head.length + 96)
+        HTTP1HeadWriter.writeResponse(
+            head, bytes, clientMinor: exchange.clientMinor, dechunked: dechunk, setCookie: exchange.setCookie,
+            connection: connection, into: &out)
+        self.exchange = exchange
+        clientUnflushed = true
+        clientOut = out
+        return dechunk
     }
 
     func upstreamResponseBody(_ body: ByteBuffer) {
-        guard let context, exchange != nil else { return }
-        exchange!.bytesToClient += body.readableBytes
+        guard let context else { return }
         clientUnflushed = true
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if clientOut != nil, body.readableBytes <= Self.coalesceLimit {
+            // A small body goes out with its head: one buffer, one iovec.
+            clientOut!.writeImmutableBuffer(body)
+            return
+        }
+        writeClientOut(context: context)
+        context.write(wrapOutboundOut(body), promise: nil)
+    }
+
+    /// Bodies up to this size are copied behind their head rather than written on their own.
+    private static let coalesceLimit = 4096
+
+    private func writeClientOut(context: ChannelHandlerContext) {
+        guard let out = clientOut else { return }
+        clientOut = nil
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    /// Bytes of response content relayed (for the statistics; chunked framing not counted).
+    func upstreamResponseContent(_ count: Int) {
+        if exchange != nil { exchange!.bytesToClient += count }
     }
 
     func upstreamReadComplete() {
         guard clientUnflushed, let context else { return }
         clientUnflushed = false
+        writeClientOut(context: context)
         context.flush()
     }
 
-    func upstreamResponseEnd(_ trailers: HTTPHeaders?, reusable: Bool) {
+    func upstreamResponseEnd(reusable: Bool) {
         guard let context, exchange != nil else { return }
         exchange!.responseComplete = true
         clientUnflushed = false
+        writeClientOut(context: context)
         if exchange!.requestComplete && exchange!.keepAlive && !loop.closing {
             // The common case: the connection stays open, so nothing waits for this write.
             lastResponseEnd = nil
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            context.flush()
         } else {
-            lastResponseEnd = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+            // An empty write completes once everything before it is out.
+            lastResponseEnd = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
         }
         if exchange!.requestComplete {
             finishExchange(reuseUpstream: reusable, context: context)
@@ -382,6 +471,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     private func upstreamFailed(connectFailure: Bool) {
         guard let context, var exchange else { return }
         exchange.upstream = nil
+        writeClientOut(context: context)
         if exchange.responseStarted {
             // Part of the response is out; the client can only learn of the failure by a close.
             self.exchange = nil
@@ -389,25 +479,19 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
             context.close(promise: nil)
             return
         }
-        if exchange.reused, !exchange.retried, exchange.bytesFromClient == 0 {
+        if exchange.reused, !exchange.retried, !exchange.bodySent {
             // A pooled connection the backend had already closed (keep-alive timeout race):
             // nothing was consumed, so the request is sent again once on a fresh connection.
             attempts &+= 1
-            var retry = HTTPExchange(
-                backend: exchange.backend, upstreamHead: exchange.upstreamHead,
-                clientVersion: exchange.clientVersion, keepAlive: exchange.keepAlive,
-                setCookie: exchange.setCookie, start: exchange.start, attempt: attempts)
-            retry.retried = true
-            retry.requestComplete = exchange.requestComplete
-            retry.pending = [.head(exchange.upstreamHead)]
-            if exchange.requestComplete { retry.pending.append(.end(nil)) }
-            self.exchange = retry
+            self.exchange = exchange.retry(attempt: attempts)
             connect(to: exchange.backend, context: context)
             return
         }
         self.exchange = nil
         record(exchange, status: 502, failed: connectFailure)
-        answerLocally(.badGateway, version: exchange.clientVersion, keepAlive: exchange.keepAlive, context: context)
+        answerLocally(
+            .badGateway, minor: exchange.clientMinor, isHEAD: exchange.isHEAD, keepAlive: exchange.keepAlive,
+            context: context)
         if exchange.requestComplete {
             finishLocally(keepAlive: exchange.keepAlive, context: context)
         } else {
@@ -430,7 +514,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         if !exchange.keepAlive || loop.closing {
             closeAfterResponse(context: context)
         } else {
-            deliverQueued(context: context)
+            process(context: context)
         }
     }
 
@@ -439,54 +523,69 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         if !keepAlive || loop.closing {
             closeAfterResponse(context: context)
         } else {
-            deliverQueued(context: context)
+            process(context: context)
         }
     }
 
-    /// Starts the requests that were pipelined behind the one just answered, in order, until
-    /// one of them is in flight; then reads on.
-    private func deliverQueued(context: ChannelHandlerContext) {
-        // Re-entered when a queued request finishes at once (a local 503); the outer loop goes on.
-        guard !deliveringQueued else { return }
-        deliveringQueued = true
-        while !queued.isEmpty, !awaitingResponse, !closeRequested {
-            handle(queued.removeFirst(), context: context)
-        }
-        deliveringQueued = false
-        if closeRequested { queued.removeAll() }
-        if parseErrorQueued, queued.isEmpty, !awaitingResponse, !closeRequested {
-            answerBadRequest(context: context)
-            return
-        }
-        resumeReading(context: context)
-    }
-
-    /// Passes on a read held back while the upstream was busy; without it the connection
-    /// would never read its next request.
+    /// Passes on a read held back while the upstream was busy or a pipelined request waited;
+    /// without it the connection would never read its next request.
     private func resumeReading(context: ChannelHandlerContext) {
-        guard readPending, queued.isEmpty else { return }
+        guard readPending, !(awaitingResponse && inbound.readableBytes > 0) else { return }
         readPending = false
         context.read()
     }
 
     private func closeAfterResponse(context: ChannelHandlerContext) {
         closeRequested = true
-        queued.removeAll()
+        inbound = ByteBuffer()
         let written = lastResponseEnd ?? context.eventLoop.makeSucceededVoidFuture()
         written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
-    /// Writes the proxy's own short answer (502, 503).
+    /// The statuses the proxy answers itself.
+    enum LocalStatus {
+        case badRequest
+        case requestHeaderFieldsTooLarge
+        case methodNotAllowed
+        case badGateway
+        case serviceUnavailable
+
+        var line: StaticString {
+            switch self {
+            case .badRequest: "HTTP/1.1 400 Bad Request\r\n"
+            case .requestHeaderFieldsTooLarge: "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            case .methodNotAllowed: "HTTP/1.1 405 Method Not Allowed\r\n"
+            case .badGateway: "HTTP/1.1 502 Bad Gateway\r\n"
+            case .serviceUnavailable: "HTTP/1.1 503 Service Unavailable\r\n"
+            }
+        }
+
+        var body: StaticString {
+            switch self {
+            case .badRequest: "400 Bad Request\n"
+            case .requestHeaderFieldsTooLarge: "431 Request Header Fields Too Large\n"
+            case .methodNotAllowed: "405 Method Not Allowed\n"
+            case .badGateway: "502 Bad Gateway\n"
+            case .serviceUnavailable: "503 Service Unavailable\n"
+            }
+        }
+    }
+
+    /// Writes the proxy's own short answer (502, 503), in the client's version.
     private func answerLocally(
-        _ status: HTTPResponseStatus, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext
+        _ status: LocalStatus, minor: UInt8, isHEAD: Bool, keepAlive: Bool, context: ChannelHandlerContext
     ) {
-        let text = "\(status.code) \(status.reasonPhrase)\n"
-        var headers = HTTPHeaders([("content-type", "text/plain"), ("content-length", String(text.utf8.count))])
-        if !keepAlive { headers.add(name: "connection", value: "close") }
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
-        lastResponseEnd = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let text = status.body
+        var out = context.channel.allocator.buffer(capacity: 160)
+        out.writeStaticString(status.line)
+        if minor == 0 { out.setInteger(UInt8(ascii: "0"), at: out.writerIndex - status.line.utf8CodeUnitCount + 7) }
+        out.writeStaticString("content-type: text/plain\r\ncontent-length: ")
+        out.writeString(String(text.utf8CodeUnitCount))
+        out.writeStaticString(
+            keepAlive
+                ? (minor == 0 ? "\r\nconnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nconnection: close\r\n\r\n")
+        if !isHEAD { out.writeStaticString(text) }
+        lastResponseEnd = context.writeAndFlush(wrapOutboundOut(out))
     }
 
     /// Counts a finished (or failed) request for its version.

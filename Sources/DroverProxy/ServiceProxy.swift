@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -97,10 +96,7 @@ public final class ServiceProxy: Sendable {
                     let loop = box.value
                     switch mode {
                     case .http:
-                        // HTTPProxyHandler queues pipelined requests and answers malformed ones
-                        // with a 400 itself, in order.
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                            withPipeliningAssistance: false, withErrorHandling: false)
+                        // HTTPProxyHandler parses and frames HTTP/1.x itself, no codec in between.
                         try channel.pipeline.syncOperations.addHandler(HTTPProxyHandler(loop: loop))
                     case .tcp:
                         try channel.pipeline.syncOperations.addHandler(TCPProxyHandler(loop: loop))
