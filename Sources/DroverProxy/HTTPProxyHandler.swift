@@ -156,8 +156,11 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
                 }
                 guard complete else { break }
                 let framing = head.requestFraming
-                inbound.withUnsafeReadableBytes { startRequest($0, context: context) }
+                // What the request needs from its head is taken out first: starting it writes
+                // and may fail at once, which must not happen while `inbound` is being read.
+                let request = inbound.withUnsafeReadableBytes { prepareRequest($0, context: context) }
                 inbound.moveReaderIndex(forwardBy: head.length)
+                startRequest(request, context: context)
                 requestBody = HTTP1BodyCursor(framing)
                 if requestBody!.isComplete {
                     requestBody = nil
@@ -251,16 +254,20 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
 
     // MARK: Requests
 
-    /// Routes the request whose head was just parsed (`bytes` are the head's) and sends its
-    /// head on, or answers it locally.
-    private func startRequest(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
-        let keepAlive = head.keepAlive && !loop.closing
-        if head.isCONNECT {
-            // A tunnel has no HTTP framing to follow; the proxy serves requests only.
-            answerLocally(.methodNotAllowed, minor: head.minor, isHEAD: false, keepAlive: false, context: context)
-            phase = .answeredLocally(keepAlive: false)
-            return
-        }
+    /// What routing and forwarding a request need from its head.
+    private struct PreparedRequest {
+        var upstreamHead: ByteBuffer
+        var stickyKey: String?
+        var setCookie: String?
+        var minor: UInt8
+        var isHEAD: Bool
+        var isCONNECT: Bool
+        var keepAlive: Bool
+    }
+
+    /// Takes from the head just parsed (`bytes` are the head's) the upstream head, the sticky
+    /// key and what the answer depends on.
+    private func prepareRequest(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) -> PreparedRequest {
         var stickyKey: String?
         var setCookie: String?
         switch loop.selector.table.stickiness {
@@ -279,20 +286,35 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         case .clientAddress:
             stickyKey = clientAddress
         }
-        guard let backend = loop.route(stickyKey: stickyKey) else {
-            answerLocally(
-                .serviceUnavailable, minor: head.minor, isHEAD: head.isHEAD, keepAlive: keepAlive, context: context)
-            phase = .answeredLocally(keepAlive: keepAlive)
-            return
-        }
-
         var upstreamHead = context.channel.allocator.buffer(capacity: head.length + 64)
         HTTP1HeadWriter.writeRequest(
             head, bytes, forwardedFor: loop.configuration.addForwardedFor ? clientAddress : nil, into: &upstreamHead)
+        return PreparedRequest(
+            upstreamHead: upstreamHead, stickyKey: stickyKey, setCookie: setCookie, minor: head.minor,
+            isHEAD: head.isHEAD, isCONNECT: head.isCONNECT, keepAlive: head.keepAlive && !loop.closing)
+    }
+
+    /// Routes a request and sends its head on, or answers it locally.
+    private func startRequest(_ request: PreparedRequest, context: ChannelHandlerContext) {
+        if request.isCONNECT {
+            // A tunnel has no HTTP framing to follow; the proxy serves requests only.
+            answerLocally(.methodNotAllowed, minor: request.minor, isHEAD: false, keepAlive: false, context: context)
+            phase = .answeredLocally(keepAlive: false)
+            return
+        }
+        let keepAlive = request.keepAlive
+        let upstreamHead = request.upstreamHead
+        guard let backend = loop.route(stickyKey: request.stickyKey) else {
+            answerLocally(
+                .serviceUnavailable, minor: request.minor, isHEAD: request.isHEAD, keepAlive: keepAlive,
+                context: context)
+            phase = .answeredLocally(keepAlive: keepAlive)
+            return
+        }
         attempts &+= 1
         exchange = HTTPExchange(
-            backend: backend, upstreamHead: upstreamHead, clientMinor: head.minor, isHEAD: head.isHEAD,
-            keepAlive: keepAlive, setCookie: setCookie, start: .now(), attempt: attempts)
+            backend: backend, upstreamHead: upstreamHead, clientMinor: request.minor, isHEAD: request.isHEAD,
+            keepAlive: keepAlive, setCookie: request.setCookie, start: .now(), attempt: attempts)
         phase = .forwarding
         if let pooled = loop.pool.take(backendID: backend.id) {
             // The common case: straight onto a warm connection, nothing queued.

@@ -28,10 +28,19 @@ public struct RoutingTable: Sendable, Hashable {
     /// Basis points in 100 %.
     public static let fullWeight = 10_000
 
-    /// Checks ids are unique, weights in 0…10,000 and ports in 1…65,535.
+    /// Checks ids are unique, weights in 0…10,000, ports in 1…65,535, and that a sticky cookie
+    /// or header name is an HTTP token (the proxy writes the cookie's name into responses).
     ///
     /// - Throws: ``ProxyError/invalidTable(_:)`` naming the first problem.
     public func validate() throws(ProxyError) {
+        switch stickiness {
+        case .cookie(let name) where !Self.isToken(name):
+            throw .invalidTable("sticky cookie name \"\(name)\" is not an HTTP token")
+        case .header(let name) where !Self.isToken(name):
+            throw .invalidTable("sticky header name \"\(name)\" is not an HTTP token")
+        default:
+            break
+        }
         var seen = Set<String>()
         for backend in backends {
             guard seen.insert(backend.id).inserted else {
@@ -44,6 +53,11 @@ public struct RoutingTable: Sendable, Hashable {
                 throw .invalidTable("backend \(backend.id): port \(backend.port) outside 1…65535")
             }
         }
+    }
+
+    /// Whether `name` is a non-empty HTTP token (RFC 9110 §5.6.2): letters, digits and ``!#$%&'*+-.^_`|~``.
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(HTTP1HeadParser.isTokenByte)
     }
 
     /// The backend with this id, if any.

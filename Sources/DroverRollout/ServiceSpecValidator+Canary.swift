@@ -67,13 +67,27 @@ extension ServiceSpecValidator {
             fail("update.canary.allowlist[\(index)]", "must not be empty")
         }
         switch canary.stickiness {
-        case .cookie(let name) where name.isEmpty || name.contains(where: { " ;,=".contains($0) }):
-            fail("update.canary.stickiness.cookie", "must be a cookie name without spaces, ;, , or =, got \"\(name)\"")
-        case .header(let name) where name.isEmpty || name.contains(where: { $0 == " " || $0 == ":" }):
-            fail("update.canary.stickiness.header", "must be a header name without spaces or :, got \"\(name)\"")
+        case .cookie(let name) where !Self.isHTTPToken(name):
+            fail(
+                "update.canary.stickiness.cookie",
+                "must be a cookie name of letters, digits and !#$%&'*+-.^_`|~ only, got \"\(name)\"")
+        case .header(let name) where !Self.isHTTPToken(name):
+            fail(
+                "update.canary.stickiness.header",
+                "must be a header name of letters, digits and !#$%&'*+-.^_`|~ only, got \"\(name)\"")
         default:
             break
         }
+    }
+
+    /// Whether `name` is an HTTP token (RFC 9110 §5.6.2), as cookie and header names must be.
+    static func isHTTPToken(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                        || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))
+            }
     }
 
     /// Whether `next` names fewer hosts than `previous` for every fleet size (a count after a

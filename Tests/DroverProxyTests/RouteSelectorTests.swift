@@ -96,5 +96,13 @@ import Testing
         bad.backends[1].id = "s1"
         #expect(throws: ProxyError.invalidTable("duplicate backend id s1")) { try bad.validate() }
         #expect(throws: Never.self) { try table(stable: 10_000, canary: 0).validate() }
+        // The proxy writes the cookie's name into responses: only an HTTP token will do.
+        var sticky = table(stable: 10_000, canary: 0)
+        sticky.stickiness = .cookie(name: "drover\r\nx-evil: 1")
+        #expect(throws: ProxyError.self) { try sticky.validate() }
+        sticky.stickiness = .header(name: "x user")
+        #expect(throws: ProxyError.self) { try sticky.validate() }
+        sticky.stickiness = .cookie(name: "drover_canary")
+        #expect(throws: Never.self) { try sticky.validate() }
     }
 }

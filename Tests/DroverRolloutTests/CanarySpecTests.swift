@@ -143,6 +143,10 @@ struct CanarySpecTests {
                 "update.canary.stickiness.cookie", "cookie name"
             ),
             (
+                "{strategy: canary, canary: {steps: [{weight: 5, pause: 1m}], stickiness: {header: \"x-user\\r\\nx-evil: 1\"}}}",
+                "update.canary.stickiness.header", "header name"
+            ),
+            (
                 "{strategy: canary, canary: {steps: [{weight: 5, pause: 1m}]}, blue_green: {verify: 1s}}",
                 "update.blue_green", "is only for strategy blue-green"
             ),
