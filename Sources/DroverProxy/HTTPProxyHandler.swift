@@ -220,7 +220,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         closeRequested = true
         inbound = ByteBuffer()
         var out = context.channel.allocator.buffer(capacity: 96)
-        out.writeStaticString(status.line)
+        status.writeStatusLine(minor: 1, into: &out)
         out.writeStaticString("connection: close\r\ncontent-length: 0\r\n\r\n")
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         context.close(promise: nil)
@@ -572,24 +572,22 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         case badGateway
         case serviceUnavailable
 
-        var line: StaticString {
+        /// Status code and reason phrase; also the body of the proxy's own answers.
+        var text: StaticString {
             switch self {
-            case .badRequest: "HTTP/1.1 400 Bad Request\r\n"
-            case .requestHeaderFieldsTooLarge: "HTTP/1.1 431 Request Header Fields Too Large\r\n"
-            case .methodNotAllowed: "HTTP/1.1 405 Method Not Allowed\r\n"
-            case .badGateway: "HTTP/1.1 502 Bad Gateway\r\n"
-            case .serviceUnavailable: "HTTP/1.1 503 Service Unavailable\r\n"
+            case .badRequest: "400 Bad Request"
+            case .requestHeaderFieldsTooLarge: "431 Request Header Fields Too Large"
+            case .methodNotAllowed: "405 Method Not Allowed"
+            case .badGateway: "502 Bad Gateway"
+            case .serviceUnavailable: "503 Service Unavailable"
             }
         }
 
-        var body: StaticString {
-            switch self {
-            case .badRequest: "400 Bad Request\n"
-            case .requestHeaderFieldsTooLarge: "431 Request Header Fields Too Large\n"
-            case .methodNotAllowed: "405 Method Not Allowed\n"
-            case .badGateway: "502 Bad Gateway\n"
-            case .serviceUnavailable: "503 Service Unavailable\n"
-            }
+        /// Writes the status line in HTTP/1.`minor`.
+        func writeStatusLine(minor: UInt8, into out: inout ByteBuffer) {
+            out.writeStaticString(minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            out.writeStaticString(text)
+            out.writeStaticString("\r\n")
         }
     }
 
@@ -597,16 +595,17 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     private func answerLocally(
         _ status: LocalStatus, minor: UInt8, isHEAD: Bool, keepAlive: Bool, context: ChannelHandlerContext
     ) {
-        let text = status.body
         var out = context.channel.allocator.buffer(capacity: 160)
-        out.writeStaticString(status.line)
-        if minor == 0 { out.setInteger(UInt8(ascii: "0"), at: out.writerIndex - status.line.utf8CodeUnitCount + 7) }
+        status.writeStatusLine(minor: minor, into: &out)
         out.writeStaticString("content-type: text/plain\r\ncontent-length: ")
-        out.writeString(String(text.utf8CodeUnitCount))
+        out.writeString(String(status.text.utf8CodeUnitCount + 1))
         out.writeStaticString(
             keepAlive
                 ? (minor == 0 ? "\r\nconnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nconnection: close\r\n\r\n")
-        if !isHEAD { out.writeStaticString(text) }
+        if !isHEAD {
+            out.writeStaticString(status.text)
+            out.writeStaticString("\n")
+        }
         lastResponseEnd = context.writeAndFlush(wrapOutboundOut(out))
     }
 

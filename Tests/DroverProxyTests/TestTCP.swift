@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 
@@ -32,7 +33,10 @@ final class TCPTestClient {
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private var received = ByteBuffer()
 
-    init(iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+    init(
+        iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
         self.iterator = iterator
         self.outbound = outbound
     }
@@ -81,4 +85,18 @@ func withTCPClient<T>(port: Int, _ body: (TCPTestClient) async throws -> T) asyn
     return try await channel.executeThenClose { inbound, outbound in
         try await body(TCPTestClient(iterator: inbound.makeAsyncIterator(), outbound: outbound))
     }
+}
+
+/// Sends `text` on a fresh raw connection to `port`; returns everything read until the proxy closes.
+func rawExchange(port: Int, _ text: String) async throws -> String {
+    try await withTCPClient(port: port) { client in
+        try await client.write(text)
+        return try await client.readToEnd()
+    }
+}
+
+/// The status codes of the HTTP/1.x responses in `text`, in order (a response may start right
+/// after the previous one's body, on the same line).
+func responseStatuses(_ text: String) -> [String] {
+    text.components(separatedBy: "HTTP/1.").dropFirst().map { String($0.dropFirst(2).prefix(3)) }
 }

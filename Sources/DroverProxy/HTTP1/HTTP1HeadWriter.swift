@@ -51,14 +51,11 @@ enum HTTP1HeadWriter {
         out.writeStaticString("\r\n")
         let named = head.connectionNamesOthers ? connectionNamed(head, bytes) : []
         for field in head.fields {
-            switch field.kind {
-            case .connection, .keepAlive, .proxyConnection, .te, .trailer, .upgrade: continue
+            if field.kind.isHopByHop || (!named.isEmpty && isNamed(field, bytes, named)) { continue }
             // With chunks, a Content-Length is wrong or redundant (RFC 9112 §6.3); without, so is the coding.
-            case .contentLength where head.chunked: continue
-            case .transferEncoding where dechunked: continue
-            default: break
+            if field.kind == .contentLength && head.chunked || field.kind == .transferEncoding && dechunked {
+                continue
             }
-            if !named.isEmpty && isNamed(field, bytes, named) { continue }
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.line]))
         }
         if let setCookie {
