@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "DroverStore",
             dependencies: [
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift")
             ],
             swiftSettings: strict
         ),
@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "DroverRollout",
             dependencies: [
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams")
             ],
             swiftSettings: strict
         ),
@@ -334,6 +334,7 @@ let package = Package(
                 "DroverHost",
                 "DroverAgent",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

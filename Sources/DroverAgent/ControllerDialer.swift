@@ -25,9 +25,7 @@ struct ControllerDialer: Sendable {
             }
         }
         do {
-            _ = try await withDeadline(.seconds(10), what: "TLS handshake with the controller") {
-                try await connection.peer()
-            }
+            _ = try await connection.peer()
         } catch {
             await connection.discard()
             throw error

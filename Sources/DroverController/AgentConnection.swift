@@ -13,6 +13,7 @@ final class AgentConnection {
     private let connectionID: UInt64
     private let address: String
     private let services: ControllerServices
+    private let openingPhaseEnded: @Sendable () -> Void
     private(set) var closeReason = "connection ended"
     private var knownCause: DisconnectCause?
 
@@ -25,13 +26,15 @@ final class AgentConnection {
         writer: FrameWriter,
         connectionID: UInt64,
         address: String,
-        services: ControllerServices
+        services: ControllerServices,
+        openingPhaseEnded: @escaping @Sendable () -> Void = {}
     ) {
         self.machine = ServerSessionStateMachine(kind: kind, policy: services.configuration.helloPolicy, openedAt: .now)
         self.writer = writer
         self.connectionID = connectionID
         self.address = address
         self.services = services
+        self.openingPhaseEnded = openingPhaseEnded
     }
 
     /// Handles one event; returns whether the connection stays open.
@@ -43,7 +46,8 @@ final class AgentConnection {
             return try await perform(machine.tick(now: .now))
         case .shutdown(let reason):
             knownCause = reason == HostRegistry.replacedReason ? .replaced : .controllerShutdown
-            return try await perform(machine.shutdown(reason: reason, reconnectAfter: services.configuration.reconnectAfter))
+            return try await perform(
+                machine.shutdown(reason: reason, reconnectAfter: services.configuration.reconnectAfter))
         case .command(let command):
             return try await perform(machine.sendCommand(command))
         case .commandUpdate:
@@ -74,18 +78,24 @@ final class AgentConnection {
             case .established(let session):
                 writer.apply(session)
                 if case .agent(let hostID) = machine.kind {
+                    // An agent session has no opening deadline left (enrollment sessions keep theirs).
+                    openingPhaseEnded()
                     establishedHostID = hostID
                     services.registry.establish(connectionID, hostID: hostID)
-                    services.logger.info("agent session established", [
-                        "host.id": hostID, "peer.address": address, "agent.version": session.peerVersion,
-                    ])
-                    await services.reportSink.hostConnected(ConnectedHost(
-                        hostID: hostID, address: address, agentVersion: session.peerVersion,
-                        capabilities: session.capabilities, connectedAt: UnixTime.nowMillis()))
+                    services.logger.info(
+                        "agent session established",
+                        [
+                            "host.id": hostID, "peer.address": address, "agent.version": session.peerVersion,
+                        ])
+                    await services.reportSink.hostConnected(
+                        ConnectedHost(
+                            hostID: hostID, address: address, agentVersion: session.peerVersion,
+                            capabilities: session.capabilities, connectedAt: UnixTime.nowMillis()))
                 }
             case .hostReport(let report):
                 if let hostID = establishedHostID {
-                    await services.reportSink.hostReport(hostID: hostID, report: report, receivedAt: UnixTime.nowMillis())
+                    await services.reportSink.hostReport(
+                        hostID: hostID, report: report, receivedAt: UnixTime.nowMillis())
                 }
             case .enroll(let requestID, let request):
                 let result = services.enrollment.enroll(request, address: address, now: UnixTime.nowMillis())

@@ -17,6 +17,14 @@ public struct ControllerConfiguration: Sendable {
     public var certificateLifetime: Duration
     /// How long agents are told to wait before reconnecting after a graceful shutdown.
     public var reconnectAfter: Duration
+    /// How long an accepted connection may take to finish its TLS handshake before it is closed
+    /// (see ``FrameConnection/defaultHandshakeTimeout``).
+    public var handshakeTimeout: Duration
+    /// How many accepted connections may be opening (handshake to established session) at once;
+    /// the rest wait in the kernel's accept queue (see ``OpeningLimiter``).
+    public var maxOpeningConnections: Int = 128
+    /// After this long an opening connection stops counting against ``maxOpeningConnections``.
+    public var openingSlotTimeout: Duration = .seconds(10)
 
     /// The defaults: `/var/lib/drover`, `0.0.0.0:7400`.
     public init(
@@ -26,7 +34,8 @@ public struct ControllerConfiguration: Sendable {
         serverNames: [String] = ["localhost"],
         helloPolicy: ServerHelloPolicy = ServerHelloPolicy(),
         certificateLifetime: Duration = .seconds(90 * 86_400),
-        reconnectAfter: Duration = .milliseconds(500)
+        reconnectAfter: Duration = .milliseconds(500),
+        handshakeTimeout: Duration = FrameConnection.defaultHandshakeTimeout
     ) {
         self.dataDirectory = dataDirectory
         self.listenHost = listenHost
@@ -35,6 +44,7 @@ public struct ControllerConfiguration: Sendable {
         self.helloPolicy = helloPolicy
         self.certificateLifetime = certificateLifetime
         self.reconnectAfter = reconnectAfter
+        self.handshakeTimeout = handshakeTimeout
     }
 
     /// `<data-dir>/state.db`.

@@ -67,7 +67,8 @@ public final class ControllerService: Sendable {
         self.services = ControllerServices(
             configuration: configuration, store: store, denyList: denyList, registry: registry, reportSink: sink,
             commands: commands,
-            enrollment: EnrollmentAuthority(store: store, ca: pki.ca, lifetime: configuration.certificateLifetime, logger: logger),
+            enrollment: EnrollmentAuthority(
+                store: store, ca: pki.ca, lifetime: configuration.certificateLifetime, logger: logger),
             logger: logger)
     }
 
@@ -103,17 +104,26 @@ public final class ControllerService: Sendable {
         }
         let tls = tlsContext
         let limits = configuration.helloPolicy.limits
+        let handshakeTimeout = configuration.handshakeTimeout
         // Ticks each second while a connection opens (Hello, enrollment deadlines), then only
         // once an agent has been silent for a heartbeat interval (lost detection).
-        let ticks = SessionInputHandler.TickPolicy(
-            interval: .seconds(1), openingPhase: ServerSessionStateMachine.enrollmentTimeout + .seconds(5),
-            quietBeforeTicks: configuration.helloPolicy.heartbeatInterval)
+        let ticker = SessionTicker(
+            policy: SessionInputHandler.TickPolicy(
+                interval: .seconds(1), openingPhase: ServerSessionStateMachine.enrollmentTimeout + .seconds(5),
+                quietBeforeTicks: configuration.helloPolicy.heartbeatInterval))
+        // Connections beyond the opening limit wait in the kernel's accept queue: the accept loop
+        // below takes the next one only when a slot is free, and the listener stops accepting
+        // once a few are waiting for it.
+        let openings = OpeningLimiter(limit: configuration.maxOpeningConnections)
+        let slotTimeout = TimeAmount.nanoseconds(configuration.openingSlotTimeout.nanoseconds)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 4096)
             .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try SessionConnection.configure(channel, tls: OpenSSLHandler(context: tls), limits: limits, ticks: ticks)
+                    try SessionConnection.configure(
+                        channel, tls: OpenSSLHandler(context: tls), limits: limits, ticker: ticker,
+                        handshakeTimeout: handshakeTimeout)
                 }
             }
         if let address = server.channel.localAddress {
@@ -133,8 +143,15 @@ public final class ControllerService: Sendable {
                 }
                 do {
                     try await server.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask { await Self.serve(connection, services: services) }
+                        var connections = inbound.makeAsyncIterator()
+                        while true {
+                            let slot = await openings.acquire()
+                            guard let connection = try await connections.next() else {
+                                slot.release()
+                                break
+                            }
+                            connection.channel.channel.eventLoop.scheduleTask(in: slotTimeout) { slot.release() }
+                            group.addTask { await Self.serve(connection, services: services, opening: slot) }
                         }
                     }
                 } catch {
@@ -150,12 +167,17 @@ public final class ControllerService: Sendable {
     }
 
     /// Runs one accepted connection from TLS handshake to close.
-    static func serve(_ connection: SessionConnection, services: ControllerServices) async {
+    ///
+    /// `opening` is released once the session is established (or refused, or over): the
+    /// connection has then finished opening.
+    static func serve(_ connection: SessionConnection, services: ControllerServices, opening: OpeningLimiter.Slot) async
+    {
+        defer { opening.release() }
         let address = Self.describe(connection.remoteAddress)
         let logger = services.logger
         let peer: TLSPeerInfo
         do {
-            peer = try await withDeadline(.seconds(10), what: "TLS handshake") { try await connection.peer() }
+            peer = try await connection.peer()
         } catch {
             logger.info("TLS handshake refused or failed", ["peer.address": address, "error": "\(error)"])
             await connection.discard()
@@ -179,32 +201,45 @@ public final class ControllerService: Sendable {
             kind = .enrollment
             refusal = SessionError(.protocolViolation, "no supported application protocol negotiated")
         }
+        // Enrollment (and refused) connections are past the costly part; they finish their
+        // exchange without holding an opening slot.
+        if case .enrollment = kind { opening.release() }
 
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(outbound: outbound)
                 if let refusal {
-                    logger.warning("session refused: \(refusal.message)", [
-                        "peer.address": address, "peer.cn": peer.commonName ?? "-",
-                    ])
+                    logger.warning(
+                        "session refused: \(refusal.message)",
+                        [
+                            "peer.address": address, "peer.cn": peer.commonName ?? "-",
+                        ])
                     try await writer.write(.oneWay(.error(refusal.payload)))
                     return
                 }
-                guard let connectionID = services.registry.register(
-                    address: address, shutdown: connection.requestShutdown, command: connection.requestCommand) else {
-                    try await writer.write(.oneWay(.error(SessionError(.shuttingDown, "controller shutting down").payload)))
+                guard
+                    let connectionID = services.registry.register(
+                        address: address, shutdown: connection.requestShutdown, command: connection.requestCommand)
+                else {
+                    try await writer.write(
+                        .oneWay(.error(SessionError(.shuttingDown, "controller shutting down").payload)))
                     return
                 }
                 defer { services.registry.remove(connectionID) }
                 let handler = AgentConnection(
-                    kind: kind, writer: writer, connectionID: connectionID, address: address, services: services)
+                    kind: kind, writer: writer, connectionID: connectionID, address: address, services: services,
+                    openingPhaseEnded: {
+                        connection.endOpeningPhase()
+                        opening.release()
+                    })
                 do {
                     try await SessionDriver.run(events: inbound) { event in try await handler.handle(event) }
                 } catch {
                     logger.info("connection failed", ["peer.address": address, "error": "\(error)"])
                 }
                 if let hostID = handler.establishedHostID {
-                    logger.info("agent session ended: \(handler.closeReason)", ["host.id": hostID, "peer.address": address])
+                    logger.info(
+                        "agent session ended: \(handler.closeReason)", ["host.id": hostID, "peer.address": address])
                     await services.reportSink.hostDisconnected(hostID: hostID, cause: handler.cause)
                 } else {
                     logger.debug("connection ended: \(handler.closeReason)", ["peer.address": address])

@@ -49,8 +49,7 @@ public final class InventoryReportSink: HostReportSink {
     }
 
     public func hostConnected(_ host: ConnectedHost) async {
-        await storeSink.hostConnected(host)
-        let record = try? store.host(id: host.hostID)
+        let record = await storeSink.recordConnection(host)
         let events = inventory.withInventory { inventory in
             inventory.hostConnected(
                 hostID: host.hostID, name: record?.name ?? host.hostID, address: host.address,

@@ -37,6 +37,8 @@ public final class StoreHostReportSink: HostReportSink {
     private let logger: DroverLogger
     private let keepsLatestReports: Bool
     private let state = NIOLockedValueBox(State())
+    /// Session starts, written in shared transactions when many arrive at once.
+    private let connections: GroupCommit<HostSessionStart, HostRecord?>
 
     /// How often the report times of all hosts are written, in one batch (default one minute).
     public let lastSeenWriteInterval: Int64
@@ -57,6 +59,14 @@ public final class StoreHostReportSink: HostReportSink {
         self.keepsLatestReports = keepsLatestReports
         self.lastSeenWriteInterval = lastSeenWriteInterval
         self.logger = logger
+        self.connections = GroupCommit { starts in
+            do {
+                return try store.recordHostsConnected(starts)
+            } catch {
+                logger.warning("cannot record connections", ["hosts": "\(starts.count)", "error": "\(error)"])
+                return Array(repeating: nil, count: starts.count)
+            }
+        }
     }
 
     /// The latest report of `hostID`, if any arrived since the controller started.
@@ -70,24 +80,26 @@ public final class StoreHostReportSink: HostReportSink {
     }
 
     public func hostConnected(_ host: ConnectedHost) async {
+        _ = await recordConnection(host)
+    }
+
+    /// Records a session start — last seen, address, agent version, a lost host ready again, a
+    /// `host.connected` event — in a transaction shared with the starts arriving meanwhile.
+    ///
+    /// - Returns: the host's record afterwards (nil if unknown or the write failed).
+    func recordConnection(_ host: ConnectedHost) async -> HostRecord? {
         state.withLockedValue {
             $0.connected[host.hostID] = host
             $0.reportedThisSession.remove(host.hostID)
             $0.seenPending.removeValue(forKey: host.hostID)
         }
-        do {
-            let record = try store.recordHostSeen(
-                id: host.hostID, now: host.connectedAt, address: host.address, agentVersion: host.agentVersion)
-            if record.state == .lost {
-                _ = try store.updateHostState(id: host.hostID, to: .ready, now: host.connectedAt)
-            }
-            _ = try store.appendEvent(NewEvent(
-                at: host.connectedAt, kind: "host.connected", hostID: host.hostID,
-                message: "agent \(host.agentVersion) connected from \(host.address)",
-                details: ["address": host.address, "agent_version": host.agentVersion]))
-        } catch {
-            logger.warning("cannot record connection", ["host.id": host.hostID, "error": "\(error)"])
-        }
+        return await connections.submit(
+            HostSessionStart(
+                hostID: host.hostID, at: host.connectedAt, address: host.address, agentVersion: host.agentVersion,
+                event: NewEvent(
+                    at: host.connectedAt, kind: "host.connected", hostID: host.hostID,
+                    message: "agent \(host.agentVersion) connected from \(host.address)",
+                    details: ["address": host.address, "agent_version": host.agentVersion])))
     }
 
     public func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) async {
@@ -107,16 +119,17 @@ public final class StoreHostReportSink: HostReportSink {
         do {
             try store.recordHostsSeen(batch)
             if first {
-                _ = try store.appendEvent(NewEvent(
-                    at: receivedAt, kind: "host.first_report", hostID: hostID,
-                    message: "first host report of this session",
-                    details: [
-                        "sequence": "\(report.sequence)",
-                        "cpu_cores": "\(report.cpu.cores)",
-                        "memory_total_bytes": "\(report.memory.totalBytes)",
-                        "disks": "\(report.disks.count)",
-                        "uptime_seconds": "\(report.uptimeSeconds)",
-                    ]))
+                _ = try store.appendEvent(
+                    NewEvent(
+                        at: receivedAt, kind: "host.first_report", hostID: hostID,
+                        message: "first host report of this session",
+                        details: [
+                            "sequence": "\(report.sequence)",
+                            "cpu_cores": "\(report.cpu.cores)",
+                            "memory_total_bytes": "\(report.memory.totalBytes)",
+                            "disks": "\(report.disks.count)",
+                            "uptime_seconds": "\(report.uptimeSeconds)",
+                        ]))
             }
         } catch {
             logger.warning("cannot record report", ["host.id": hostID, "error": "\(error)"])
@@ -156,9 +169,10 @@ public final class StoreHostReportSink: HostReportSink {
             if case .lost = cause, try store.host(id: hostID)?.state == .ready {
                 _ = try store.updateHostState(id: hostID, to: .lost, now: now)
             }
-            _ = try store.appendEvent(NewEvent(
-                at: now, kind: "host.disconnected", severity: cause == .lost ? .warning : .info, hostID: hostID,
-                message: "session ended: \(cause)", details: ["reason": cause.description, "cause": cause.name]))
+            _ = try store.appendEvent(
+                NewEvent(
+                    at: now, kind: "host.disconnected", severity: cause == .lost ? .warning : .info, hostID: hostID,
+                    message: "session ended: \(cause)", details: ["reason": cause.description, "cause": cause.name]))
         } catch {
             logger.warning("cannot record disconnection", ["host.id": hostID, "error": "\(error)"])
         }

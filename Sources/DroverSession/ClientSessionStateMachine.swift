@@ -71,7 +71,11 @@ public struct ClientSessionStateMachine: Sendable {
     }
 
     /// How long the controller may take to answer `Hello`.
-    public static let welcomeTimeout: Duration = .seconds(10)
+    ///
+    /// As long as the TLS handshake deadline, for the same reason: after a controller restart the
+    /// whole fleet's `Hello`s queue for it, and an agent that gives up on a slow `Welcome` throws
+    /// away a finished handshake and comes back for another.
+    public static let welcomeTimeout: Duration = .seconds(60)
 
     /// Starts the opening exchange at `now`: `Hello` as request 1.
     public mutating func start(now: ContinuousClock.Instant) -> [Action] {
@@ -129,8 +133,12 @@ public struct ClientSessionStateMachine: Sendable {
                 actions.append(.send(.response(.error(error.payload), to: id)))
             case .oneWay(.goodbye(let goodbye)):
                 phase = .closed
-                return [.close(nil, .goodbye(
-                    reason: goodbye.reason, reconnectAfter: .milliseconds(Int64(goodbye.reconnectAfterMs))))]
+                return [
+                    .close(
+                        nil,
+                        .goodbye(
+                            reason: goodbye.reason, reconnectAfter: .milliseconds(Int64(goodbye.reconnectAfterMs))))
+                ]
             case .oneWay(.error(let error)):
                 if SessionError.isFatal(received: error) {
                     phase = .closed
@@ -218,7 +226,9 @@ public struct ClientSessionStateMachine: Sendable {
         guard case .agent = kind, renewalRequestID == nil,
             case .established(var correlator, let tracker, let sequence) = phase
         else { return [] }
-        guard let id = correlator.startRequest() else { return [.log("renewal postponed: too many requests in flight")] }
+        guard let id = correlator.startRequest() else {
+            return [.log("renewal postponed: too many requests in flight")]
+        }
         renewalRequestID = id
         phase = .established(correlator, tracker, reportSequence: sequence)
         var request = request

@@ -16,29 +16,49 @@ public struct FrameConnection: Sendable {
     /// The peer's address.
     public let remoteAddress: SocketAddress?
 
+    /// How long a TLS handshake may take before the connection is closed, on either side.
+    ///
+    /// Generous on purpose: when a whole fleet reconnects at once (a controller restart), every
+    /// handshake waits its turn for the controller's CPU, and a handshake given up after it was
+    /// nearly done is work the storm pays twice. A minute covers 10,000 agents at once with room
+    /// to spare and still closes a silent or stalled peer.
+    public static let defaultHandshakeTimeout: Duration = .seconds(60)
+
     /// Builds the pipeline `OpenSSLHandler → handshake observer → FrameDecoder` on `channel`
     /// and wraps it. Call from a bootstrap's channel initializer (on the channel's event loop).
+    /// A handshake not finished within `handshakeTimeout` fails ``handshake`` with
+    /// ``DeadlineExceeded`` and closes the channel.
     public static func configure(
         _ channel: any Channel,
         tls: OpenSSLHandler,
-        limits: WireLimits
+        limits: WireLimits,
+        handshakeTimeout: Duration = FrameConnection.defaultHandshakeTimeout
     ) throws -> FrameConnection {
         let promise = channel.eventLoop.makePromise(of: TLSPeerInfo.self)
         try channel.pipeline.syncOperations.addHandlers([
             tls,
-            TLSHandshakeObserver(promise: promise),
+            TLSHandshakeObserver(promise: promise, timeout: handshakeTimeout),
             ByteToMessageHandler(FrameDecoder(limits: limits)),
         ])
         let asyncChannel = try NIOAsyncChannel<Frame, ByteBuffer>(
             wrappingChannelSynchronously: channel,
             configuration: .init()
         )
-        return FrameConnection(channel: asyncChannel, handshake: promise.futureResult, remoteAddress: channel.remoteAddress)
+        return FrameConnection(
+            channel: asyncChannel, handshake: promise.futureResult, remoteAddress: channel.remoteAddress)
     }
 
-    /// Waits for the TLS handshake; throws the `TLSError` if it failed.
+    /// Waits for the TLS handshake; throws the `TLSError` (or ``DeadlineExceeded``) if it failed.
+    ///
+    /// Cancelling the waiting task closes the connection: a future's `get()` alone would wait on
+    /// through the cancellation.
     public func peer() async throws -> TLSPeerInfo {
-        try await handshake.get()
+        let channel = self.channel.channel
+        return try await withTaskCancellationHandler {
+            try await handshake.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
     }
 
     /// Closes a connection that will not be used (failed handshake, refused peer).

@@ -50,8 +50,9 @@ public struct ServerSessionStateMachine: Sendable {
         case closed
     }
 
-    /// How long a client may take to send `Hello`.
-    public static let helloTimeout: Duration = .seconds(10)
+    /// How long a client may take to send `Hello` after the TLS handshake (a busy agent host, or
+    /// a fleet reconnecting at once, can be slow; a stalled connection is still closed).
+    public static let helloTimeout: Duration = .seconds(30)
     /// How long an enrollment connection may stay open in all.
     public static let enrollmentTimeout: Duration = .seconds(30)
 
@@ -91,7 +92,8 @@ public struct ServerSessionStateMachine: Sendable {
             }
             switch inbound {
             case .request(let id, let message):
-                return handleRequest(id: id, message, correlator: &correlator, monitor: &monitor, now: now, nowUnixMs: nowUnixMs)
+                return handleRequest(
+                    id: id, message, correlator: &correlator, monitor: &monitor, now: now, nowUnixMs: nowUnixMs)
             case .oneWay(let message):
                 return handleOneWay(message)
             case .response(let id, let message):
@@ -135,7 +137,9 @@ public struct ServerSessionStateMachine: Sendable {
         phase = .closed
         switch result {
         case .success(let response):
-            return [.close(.response(.enrollResponse(response), to: requestID), reason: "enrolled host \(response.hostID)")]
+            return [
+                .close(.response(.enrollResponse(response), to: requestID), reason: "enrolled host \(response.hostID)")
+            ]
         case .failure(let error):
             return [.close(.response(.error(error.payload), to: requestID), reason: error.description)]
         }
@@ -207,7 +211,8 @@ public struct ServerSessionStateMachine: Sendable {
 
     private mutating func receiveHello(_ frame: Frame, now: ContinuousClock.Instant) -> [Action] {
         guard frame.type == .hello, !frame.isResponse, frame.requestID == 1 else {
-            return violation("first frame must be HELLO as request 1, got \(frame.type) id \(frame.requestID)", related: frame.type)
+            return violation(
+                "first frame must be HELLO as request 1, got \(frame.type) id \(frame.requestID)", related: frame.type)
         }
         let hello: Drover_V1_Hello
         do {
@@ -229,10 +234,11 @@ public struct ServerSessionStateMachine: Sendable {
             return [.close(.response(.error(error.payload), to: 1), reason: error.description)]
         case .success(let (welcome, session)):
             let correlator = RequestCorrelator(role: .acceptor, limits: session.limits)
-            let monitor: HeartbeatMonitor? = switch kind {
-            case .agent: HeartbeatMonitor(interval: session.heartbeatInterval, start: now)
-            case .enrollment: nil
-            }
+            let monitor: HeartbeatMonitor? =
+                switch kind {
+                case .agent: HeartbeatMonitor(interval: session.heartbeatInterval, start: now)
+                case .enrollment: nil
+                }
             phase = .established(correlator, monitor)
             return [.send(.response(.welcome(welcome), to: 1)), .established(session)]
         }
@@ -269,7 +275,8 @@ public struct ServerSessionStateMachine: Sendable {
         case (.enrollment, _):
             phase = .closed
             let error = SessionError(
-                .unauthenticated, "\(message.messageType) is not allowed before enrollment", relatedType: message.messageType)
+                .unauthenticated, "\(message.messageType) is not allowed before enrollment",
+                relatedType: message.messageType)
             return [.close(.response(.error(error.payload), to: id), reason: error.description)]
         case (.agent, .hello):
             phase = .closed
@@ -294,7 +301,10 @@ public struct ServerSessionStateMachine: Sendable {
         case .error(let error):
             return [.commandFailed(commandID: commandID, reason: "agent answered \(SessionError(received: error))")]
         default:
-            return [.commandFailed(commandID: commandID, reason: "agent answered \(message.messageType) instead of COMMAND_ACK")]
+            return [
+                .commandFailed(
+                    commandID: commandID, reason: "agent answered \(message.messageType) instead of COMMAND_ACK")
+            ]
         }
     }
 

@@ -15,19 +15,22 @@ public struct SessionConnection: Sendable {
     private let pipeline: ChannelPipeline
 
     /// Builds `OpenSSLHandler → handshake observer → FrameDecoder → SessionInputHandler` on
-    /// `channel` and wraps it. Call from a bootstrap's channel initializer.
+    /// `channel` and wraps it. Call from a bootstrap's channel initializer. A handshake not
+    /// finished within `handshakeTimeout` fails ``handshake`` with ``DeadlineExceeded`` and
+    /// closes the channel.
     public static func configure(
         _ channel: any Channel,
         tls: OpenSSLHandler,
         limits: WireLimits,
-        ticks: SessionInputHandler.TickPolicy
+        ticker: SessionTicker,
+        handshakeTimeout: Duration = FrameConnection.defaultHandshakeTimeout
     ) throws -> SessionConnection {
         let promise = channel.eventLoop.makePromise(of: TLSPeerInfo.self)
         try channel.pipeline.syncOperations.addHandlers([
             tls,
-            TLSHandshakeObserver(promise: promise),
+            TLSHandshakeObserver(promise: promise, timeout: handshakeTimeout),
             ByteToMessageHandler(FrameDecoder(limits: limits)),
-            SessionInputHandler(policy: ticks),
+            SessionInputHandler(ticker: ticker),
         ])
         let asyncChannel = try NIOAsyncChannel<SessionEvent, ByteBuffer>(
             wrappingChannelSynchronously: channel,
@@ -38,14 +41,26 @@ public struct SessionConnection: Sendable {
             pipeline: channel.pipeline)
     }
 
-    /// Waits for the TLS handshake; throws the `TLSError` if it failed.
+    /// Waits for the TLS handshake; throws the `TLSError` (or ``DeadlineExceeded``) if it failed.
+    /// Cancelling the waiting task closes the connection.
     public func peer() async throws -> TLSPeerInfo {
-        try await handshake.get()
+        let channel = self.channel.channel
+        return try await withTaskCancellationHandler {
+            try await handshake.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
     }
 
     /// Asks the session to close gracefully with `reason`; safe from any thread.
     public func requestShutdown(reason: String) {
         pipeline.fireUserInboundEventTriggered(SessionInputHandler.ShutdownRequest(reason: reason))
+    }
+
+    /// Tells the input handler the opening phase is over (no Hello or enrollment deadline
+    /// pending), so ticks stop until the peer goes quiet; safe from any thread.
+    public func endOpeningPhase() {
+        pipeline.fireUserInboundEventTriggered(SessionInputHandler.OpeningPhaseEnded())
     }
 
     /// Asks the session to send `command` to its agent; safe from any thread.

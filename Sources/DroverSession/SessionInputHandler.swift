@@ -7,8 +7,8 @@ import NIOCore
 ///
 /// Why not a ticker task and a second stream per connection: with 10,000 agent sessions that
 /// design costs three tasks, a timer and an extra task hop per frame for each of them. Here
-/// ticks are event-loop timers aligned to whole intervals (one wake-up serves every connection
-/// of the loop), and after the opening phase a healthy, chatty session gets no ticks at all:
+/// ticks come from a ``SessionTicker`` (one timer per event loop serves every connection of the
+/// loop), and after the opening phase a healthy, chatty session gets no ticks at all:
 /// every tick-driven decision of a session (Hello and enrollment deadlines, heartbeat loss) is
 /// about silence or about the opening phase.
 public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -25,7 +25,8 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
         public var quietBeforeTicks: Duration
 
         /// A policy; `quietBeforeTicks` of zero ticks every interval for the whole connection.
-        public init(interval: Duration = .seconds(1), openingPhase: Duration = .seconds(60), quietBeforeTicks: Duration) {
+        public init(interval: Duration = .seconds(1), openingPhase: Duration = .seconds(60), quietBeforeTicks: Duration)
+        {
             self.interval = interval
             self.openingPhase = openingPhase
             self.quietBeforeTicks = quietBeforeTicks
@@ -52,30 +53,40 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
         public init(command: Drover_V1_Command) { self.command = command }
     }
 
-    private let policy: TickPolicy
+    /// Ends the opening phase early: `fireUserInboundEventTriggered(OpeningPhaseEnded())` from any
+    /// thread once nothing of the opening is pending (an agent session established). From then
+    /// on ticks come only after a quiet heartbeat interval: when a whole fleet reconnects at
+    /// once, a tick a second for every new session would be as many wake-ups as the reports.
+    public struct OpeningPhaseEnded: Sendable {
+        /// The event.
+        public init() {}
+    }
+
+    private let ticker: SessionTicker
+    private var policy: TickPolicy { ticker.policy }
+    private var openingEnded = false
     private var openedAt = NIODeadline.now()
     private var lastInboundAt = NIODeadline.now()
-    private var timer: Scheduled<Void>?
+    private var ticking = false
 
-    /// A handler ticking by `policy`.
-    public init(policy: TickPolicy) {
-        self.policy = policy
+    /// A handler ticked by `ticker` (one per server, shared by all its connections).
+    public init(ticker: SessionTicker) {
+        self.ticker = ticker
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
         openedAt = .now()
         lastInboundAt = openedAt
-        scheduleTick(context: context)
+        ticking = true
+        ticker.add(self, context: context)
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopTicking(context: context)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopTicking(context: context)
         context.fireChannelInactive()
     }
 
@@ -85,6 +96,10 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is OpeningPhaseEnded {
+            openingEnded = true
+            return
+        }
         if let request = event as? ShutdownRequest {
             context.fireChannelRead(wrapInboundOut(.shutdown(reason: request.reason)))
             context.fireChannelReadComplete()
@@ -99,29 +114,28 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     /// Whether a tick is due at `now` under the policy.
-    static func isDue(now: NIODeadline, openedAt: NIODeadline, lastInboundAt: NIODeadline, policy: TickPolicy) -> Bool {
-        now - openedAt < .nanoseconds(policy.openingPhase.nanoseconds)
+    static func isDue(
+        now: NIODeadline, openedAt: NIODeadline, lastInboundAt: NIODeadline, policy: TickPolicy,
+        openingEnded: Bool = false
+    ) -> Bool {
+        (!openingEnded && now - openedAt < .nanoseconds(policy.openingPhase.nanoseconds))
             || now - lastInboundAt >= .nanoseconds(policy.quietBeforeTicks.nanoseconds)
     }
 
-    private func scheduleTick(context: ChannelHandlerContext) {
-        let interval = max(1, policy.interval.nanoseconds)
-        let now = NIODeadline.now().uptimeNanoseconds
-        // Aligned to whole intervals: every connection of the loop shares one wake-up.
-        let next = NIODeadline.uptimeNanoseconds((now / UInt64(interval) + 1) * UInt64(interval))
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: next) {
-            let (handler, context) = bound.value
-            handler.tick(context: context)
-        }
+    private func stopTicking(context: ChannelHandlerContext) {
+        guard ticking else { return }
+        ticking = false
+        ticker.remove(self, eventLoop: context.eventLoop)
     }
 
-    private func tick(context: ChannelHandlerContext) {
-        guard timer != nil else { return }
-        if Self.isDue(now: .now(), openedAt: openedAt, lastInboundAt: lastInboundAt, policy: policy) {
+    /// Called by the ticker every interval: delivers a tick if one is due.
+    func tick(context: ChannelHandlerContext, now: NIODeadline) {
+        guard ticking else { return }
+        if Self.isDue(
+            now: now, openedAt: openedAt, lastInboundAt: lastInboundAt, policy: policy, openingEnded: openingEnded)
+        {
             context.fireChannelRead(wrapInboundOut(.tick))
             context.fireChannelReadComplete()
         }
-        scheduleTick(context: context)
     }
 }

@@ -109,6 +109,39 @@ extension SQLiteStateStore {
         }
     }
 
+    /// Records sessions that opened in one transaction (a reconnecting fleet costs one commit
+    /// per batch, not three per host).
+    public func recordHostsConnected(_ starts: [HostSessionStart]) throws(StoreError) -> [HostRecord?] {
+        guard !starts.isEmpty else { return [] }
+        guard starts.allSatisfy({ !$0.event.kind.isEmpty }) else {
+            throw .invalidArgument("event kind must not be empty")
+        }
+        return try write { db in
+            let seen = try db.cachedStatement(
+                sql: "UPDATE hosts SET last_seen_at = ?, address = ?, agent_version = ? WHERE id = ?")
+            let revive = try db.cachedStatement(sql: "UPDATE hosts SET state = 'ready' WHERE id = ? AND state = 'lost'")
+            let append = try db.cachedStatement(
+                sql: "INSERT INTO events (at, kind, severity, host_id, message, details) VALUES (?, ?, ?, ?, ?, ?)")
+            var records: [HostRecord?] = []
+            records.reserveCapacity(starts.count)
+            for start in starts {
+                try seen.execute(arguments: [start.at, start.address, start.agentVersion, start.hostID])
+                guard db.changesCount > 0 else {
+                    records.append(nil)
+                    continue
+                }
+                try revive.execute(arguments: [start.hostID])
+                let event = start.event
+                try append.execute(arguments: [
+                    event.at, event.kind, event.severity.rawValue, event.hostID, event.message,
+                    try LabelsJSON.encode(event.details),
+                ])
+                records.append(try Self.fetchHost(db, id: start.hostID))
+            }
+            return records
+        }
+    }
+
     /// Replaces a host's labels.
     public func setHostLabels(id: String, labels: [String: String]) throws(StoreError) -> HostRecord {
         try write { db in

@@ -36,6 +36,12 @@ public protocol StateStore: Sendable {
         address: String?,
         agentVersion: String?
     ) throws(StoreError) -> HostRecord
+    /// Records sessions that opened, in one transaction and in order: each host's `lastSeenAt`,
+    /// address and agent version; a ``HostState/lost`` host is ``HostState/ready`` again; each
+    /// start's event is appended. Unknown hosts are skipped (their event too).
+    ///
+    /// - Returns: for each start, the host as it is afterwards (nil when unknown).
+    func recordHostsConnected(_ starts: [HostSessionStart]) throws(StoreError) -> [HostRecord?]
     /// Replaces a host's labels.
     func setHostLabels(id: String, labels: [String: String]) throws(StoreError) -> HostRecord
 

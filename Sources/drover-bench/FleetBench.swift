@@ -55,7 +55,8 @@ struct FleetBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let drover = "\(binaries ?? BenchProcess.binaryDirectory)/drover"
         let clock = ContinuousClock()
-        var controller = try await FleetController.start(drover: drover, dataDirectory: dataDirectory, port: 0, interval: interval)
+        var controller = try await FleetController.start(
+            drover: drover, dataDirectory: dataDirectory, port: 0, interval: interval)
         defer {
             controller.process.stop()
             try? FileManager.default.removeItem(atPath: directory)
@@ -70,7 +71,8 @@ struct FleetBench: AsyncParsableCommand {
         // 1. Enrollment, through the real protocol.
         let enrollStart = clock.now
         let identities = try await FleetEnrollment(
-            port: controller.port, pin: controller.pin, token: token, addresses: addresses, concurrency: enrollConcurrency,
+            port: controller.port, pin: controller.pin, token: token, addresses: addresses,
+            concurrency: enrollConcurrency,
             labels: ["bench": "fleet"]
         ).enroll(count: agents) { progress($0) }
         let enrollSeconds = Statistics.seconds(clock.now - enrollStart)
@@ -93,7 +95,10 @@ struct FleetBench: AsyncParsableCommand {
         }
         defer { fleet.cancel() }
         let connectStart = clock.now
-        try await waitUntil("all \(agents) sessions established", timeout: .seconds(120 + agents / 50), controller: controller) {
+        try await waitUntil(
+            "all \(agents) sessions established", timeout: .seconds(120 + agents / 50), controller: controller,
+            progressCounters: counters
+        ) {
             counters.open.load(ordering: .relaxed) >= agents
         }
         let connectSeconds = Statistics.seconds(clock.now - connectStart)
@@ -109,13 +114,20 @@ struct FleetBench: AsyncParsableCommand {
         var restart: FleetReport.Restart?
         if !noRestart {
             let before = counters.established.load(ordering: .relaxed)
+            let handshakesBefore = counters.handshakes.load(ordering: .relaxed)
+            let resumedBefore = counters.resumedHandshakes.load(ordering: .relaxed)
             let stopStart = clock.now
             controller.process.stop()
             let stopped = clock.now
-            controller = try await FleetController.start(drover: drover, dataDirectory: dataDirectory, port: port, interval: interval)
+            controller = try await FleetController.start(
+                drover: drover, dataDirectory: dataDirectory, port: port, interval: interval)
             let listening = clock.now
-            progress("controller restarted (stop took \(Statistics.format(Statistics.seconds(stopped - stopStart))) s); waiting for agents")
-            try await waitUntil("all agents back", timeout: .seconds(300), controller: controller) {
+            progress(
+                "controller restarted (stop took \(Statistics.format(Statistics.seconds(stopped - stopStart))) s); waiting for agents"
+            )
+            try await waitUntil(
+                "all agents back", timeout: .seconds(300), controller: controller, progressCounters: counters
+            ) {
                 counters.established.load(ordering: .relaxed) - before >= agents
                     && counters.open.load(ordering: .relaxed) >= agents
             }
@@ -125,7 +137,9 @@ struct FleetBench: AsyncParsableCommand {
                 stopSeconds: Statistics.seconds(stopped - stopStart),
                 fromListeningSeconds: Statistics.seconds(back - listening),
                 fromStopSeconds: Statistics.seconds(back - stopStart),
-                readyAfter: readyAfter)
+                readyAfter: readyAfter,
+                handshakes: counters.handshakes.load(ordering: .relaxed) - handshakesBefore,
+                resumedHandshakes: counters.resumedHandshakes.load(ordering: .relaxed) - resumedBefore)
         }
         fleet.cancel()
 
@@ -133,14 +147,20 @@ struct FleetBench: AsyncParsableCommand {
             agents: agents, interval: interval, enrollSeconds: enrollSeconds, connectSeconds: connectSeconds,
             steady: steady, readyHosts: ready, restart: restart,
             failedAttempts: counters.failedAttempts.load(ordering: .relaxed),
+            failureCauses: Dictionary(
+                uniqueKeysWithValues: counters.failuresByCause.prefix(8).map { ($0.cause, $0.count) }),
             lostSessions: counters.lostSessions.load(ordering: .relaxed))
         print(json ? report.json : report.table)
     }
 
-    private func measureSteadyState(controller: FleetController, counters: FleetCounters) async throws -> FleetReport.Steady {
+    private func measureSteadyState(
+        controller: FleetController, counters: FleetCounters
+    ) async throws -> FleetReport.Steady {
         let clock = ContinuousClock()
         let sampler = ProcessSampler(pid: controller.process.pid)
-        guard let first = sampler.sample() else { throw BenchError.processFailed(name: "controller", output: controller.process.text) }
+        guard let first = sampler.sample() else {
+            throw BenchError.processFailed(name: "controller", output: controller.process.text)
+        }
         let reportsBefore = counters.reports.load(ordering: .relaxed)
         let bytesBefore = counters.reportBytes.load(ordering: .relaxed)
         counters.startRecordingLatencies()
@@ -158,14 +178,17 @@ struct FleetBench: AsyncParsableCommand {
         }
         let elapsed = Statistics.seconds(clock.now - start)
         let latencies = counters.stopRecordingLatencies().sorted()
-        guard let last = sampler.sample() else { throw BenchError.processFailed(name: "controller", output: controller.process.text) }
+        guard let last = sampler.sample() else {
+            throw BenchError.processFailed(name: "controller", output: controller.process.text)
+        }
         let reports = counters.reports.load(ordering: .relaxed) - reportsBefore
         let cpuSeconds = Double(last.cpuTicks - first.cpuTicks) / ProcessSampler.ticksPerSecond
         return FleetReport.Steady(
             seconds: elapsed, cpuShare: cpuSeconds / elapsed,
             rssMedian: Statistics.median(rss), rssMax: rss.max() ?? 0, anonymousMedian: Statistics.median(anonymous),
             reportsPerSecond: Double(reports) / elapsed,
-            averageReportBytes: reports > 0 ? Double(counters.reportBytes.load(ordering: .relaxed) - bytesBefore) / Double(reports) : 0,
+            averageReportBytes: reports > 0
+                ? Double(counters.reportBytes.load(ordering: .relaxed) - bytesBefore) / Double(reports) : 0,
             latencySamples: latencies.count,
             latencyP50Micros: Self.percentile(latencies, 0.50), latencyP99Micros: Self.percentile(latencies, 0.99),
             latencyMaxMicros: latencies.last.map(Double.init) ?? 0)
@@ -178,12 +201,21 @@ struct FleetBench: AsyncParsableCommand {
     }
 
     private func waitUntil(
-        _ what: String, timeout: Duration, controller: FleetController, _ condition: () -> Bool
+        _ what: String, timeout: Duration, controller: FleetController, progressCounters: FleetCounters? = nil,
+        _ condition: () -> Bool
     ) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
+        var nextProgress = clock.now + .seconds(10)
         while !condition() {
-            guard clock.now < deadline else { throw BenchError.processFailed(name: "fleet", output: "timed out waiting for \(what)") }
+            if clock.now >= nextProgress, let counters = progressCounters {
+                nextProgress = clock.now + .seconds(10)
+                progress("waiting for \(what): \(counters.statusLine)")
+            }
+            guard clock.now < deadline else {
+                throw BenchError.processFailed(
+                    name: "fleet", output: "timed out waiting for \(what); \(progressCounters?.statusLine ?? "")")
+            }
             guard controller.process.isRunning else {
                 throw BenchError.processFailed(name: "controller", output: controller.process.text)
             }

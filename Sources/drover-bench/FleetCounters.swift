@@ -13,9 +13,13 @@ final class FleetCounters: Sendable {
     let reportBytes = Atomic<Int>(0)
     /// Connection attempts that failed (refused, TLS, timeouts).
     let failedAttempts = Atomic<Int>(0)
+    /// TLS handshakes completed, and how many of them resumed a session from a ticket.
+    let handshakes = Atomic<Int>(0)
+    let resumedHandshakes = Atomic<Int>(0)
     /// Sessions that ended for a reason other than the controller's goodbye.
     let lostSessions = Atomic<Int>(0)
     private let latencies = NIOLockedValueBox(LatencySamples())
+    private let failureCauses = NIOLockedValueBox([String: Int]())
 
     private struct LatencySamples {
         var recording = false
@@ -38,9 +42,30 @@ final class FleetCounters: Sendable {
         }
     }
 
+    /// One failed attempt (also counted in ``failedAttempts``), tallied by `cause`.
+    func recordFailure(_ cause: String) {
+        failedAttempts.add(1, ordering: .relaxed)
+        failureCauses.withLockedValue { $0[cause, default: 0] += 1 }
+    }
+
+    /// Failed attempts by cause, most frequent first.
+    var failuresByCause: [(cause: String, count: Int)] {
+        failureCauses.withLockedValue { $0 }.map { (cause: $0.key, count: $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.cause < $1.cause }
+    }
+
+    /// Open sessions, handshakes (resumed) and failed attempts with their top causes, on one line.
+    var statusLine: String {
+        let causes = failuresByCause.prefix(3).map { "\($0.count) × \($0.cause)" }.joined(separator: "; ")
+        return "\(open.load(ordering: .relaxed)) sessions open, \(handshakes.load(ordering: .relaxed)) handshakes "
+            + "(\(resumedHandshakes.load(ordering: .relaxed)) resumed), \(failedAttempts.load(ordering: .relaxed)) failed"
+            + (causes.isEmpty ? "" : " (\(causes))")
+    }
+
     /// One report's latency.
     func recordLatency(_ duration: Duration) {
-        let micros = UInt32(clamping: duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
+        let micros = UInt32(
+            clamping: duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
         latencies.withLockedValue { if $0.recording { $0.microseconds.append(micros) } }
     }
 }

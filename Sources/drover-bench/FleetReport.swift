@@ -33,6 +33,9 @@ struct FleetReport: Encodable {
         var fromStopSeconds: Double
         /// Hosts `ready` in the new controller's inventory afterwards.
         var readyAfter: Int
+        /// TLS handshakes the agents completed until all were back, and how many resumed a session.
+        var handshakes: Int
+        var resumedHandshakes: Int
     }
 
     var benchmark = "fleet"
@@ -44,6 +47,8 @@ struct FleetReport: Encodable {
     var readyHosts: Int
     var restart: Restart?
     var failedAttempts: Int
+    /// The most frequent causes of failed attempts, with their counts.
+    var failureCauses: [String: Int] = [:]
     var lostSessions: Int
 
     var cpuOK: Bool { steady.cpuShare < Self.cpuTarget }
@@ -66,10 +71,18 @@ struct FleetReport: Encodable {
         ]
         if let restart {
             lines.append(
-                "    restart: all agents back     \(f(restart.fromStopSeconds, 1)) s after SIGTERM, \(f(restart.fromListeningSeconds, 1)) s after the new controller listened (stop took \(f(restart.stopSeconds, 1)) s); target < 30 s: \(reconnectOK == true ? "meets" : "MISSES")")
+                "    restart: all agents back     \(f(restart.fromStopSeconds, 1)) s after SIGTERM, \(f(restart.fromListeningSeconds, 1)) s after the new controller listened (stop took \(f(restart.stopSeconds, 1)) s); target < 30 s: \(reconnectOK == true ? "meets" : "MISSES")"
+            )
             lines.append("    hosts ready after restart    \(restart.readyAfter)")
+            lines.append(
+                "    handshakes until all back    \(restart.handshakes), \(restart.resumedHandshakes) resumed from a ticket"
+            )
         }
         lines.append("    failed connection attempts   \(failedAttempts), sessions lost (not goodbye) \(lostSessions)")
+        for (cause, count) in failureCauses.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key })
+        {
+            lines.append("        \(count) × \(cause)")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -43,7 +43,7 @@ struct SimulatedAgent: Sendable {
             tls.alpnProtocols = [DroverVersion.alpn]
             context = try TLSContext(configuration: tls)
         } catch {
-            counters.failedAttempts.add(1, ordering: .relaxed)
+            counters.recordFailure("TLS context: \(error)")
             return
         }
         var host = SimulatedHost(seed: seed)
@@ -56,15 +56,25 @@ struct SimulatedAgent: Sendable {
                 if case .goodbye(_, let reconnectAfter) = ending {
                     delay = max(reconnectAfter, backoff.nextDelay())
                 } else {
-                    if established { counters.lostSessions.add(1, ordering: .relaxed) }
+                    if established {
+                        counters.lostSessions.add(1, ordering: .relaxed)
+                    } else if case .failed(let reason) = ending {
+                        counters.recordFailure("session: \(reason)")
+                    }
                     delay = backoff.nextDelay()
                 }
             } catch {
-                counters.failedAttempts.add(1, ordering: .relaxed)
+                counters.recordFailure(Self.cause(of: error))
                 delay = backoff.nextDelay()
             }
             do { try await Task.sleep(for: delay) } catch { return }
         }
+    }
+
+    /// A failed attempt's error with the parts that differ between attempts (addresses, ports) left out.
+    static func cause(of error: any Error) -> String {
+        let text = "\(type(of: error)): \(error)"
+        return String(text.prefix(while: { $0 != "(" && $0 != "[" }).prefix(100))
     }
 
     private func session(
@@ -74,14 +84,16 @@ struct SimulatedAgent: Sendable {
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .bind(to: try SocketAddress(ipAddress: bindAddress, port: 0))
-            .connect(host: controllerHost, port: controllerPort) { channel in
+            .connect(to: try SocketAddress(ipAddress: controllerHost, port: controllerPort)) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try FrameConnection.configure(
                         channel, tls: OpenSSLHandler(context: context, serverHostname: serverName), limits: .default)
                 }
             }
         do {
-            _ = try await withDeadline(.seconds(20), what: "TLS handshake") { try await connection.peer() }
+            let peer = try await connection.peer()
+            counters.handshakes.add(1, ordering: .relaxed)
+            if peer.resumed { counters.resumedHandshakes.add(1, ordering: .relaxed) }
         } catch {
             await connection.discard()
             throw error

@@ -15,8 +15,13 @@ struct ControllerHarness: Sendable {
     let sink: RecordingSink
 
     /// Runs `body` against a started controller; always shuts it down and removes the directory.
-    static func with(_ body: @escaping @Sendable (ControllerHarness) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drover-ct-\(UUID().uuidString.prefix(8))").path
+    static func with(
+        handshakeTimeout: Duration = FrameConnection.defaultHandshakeTimeout,
+        _ body: @escaping @Sendable (ControllerHarness) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "drover-ct-\(UUID().uuidString.prefix(8))"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sink = RecordingSink()
         var policy = ServerHelloPolicy()
@@ -24,7 +29,7 @@ struct ControllerHarness: Sendable {
         let service = try ControllerService(
             configuration: ControllerConfiguration(
                 dataDirectory: directory, listenHost: "127.0.0.1", listenPort: 0,
-                serverNames: ["controller.drover.test"], helloPolicy: policy),
+                serverNames: ["controller.drover.test"], helloPolicy: policy, handshakeTimeout: handshakeTimeout),
             makeReportSink: { _ in sink })
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -76,8 +81,10 @@ struct ControllerHarness: Sendable {
 
     /// A join token straight from the store.
     func token(uses: Int = 1) throws -> String {
-        try service.store.createJoinToken(ttl: .seconds(3600), uses: uses, labels: ["pool": "test"], now: UnixTime.nowMillis())
-            .tokenString
+        try service.store.createJoinToken(
+            ttl: .seconds(3600), uses: uses, labels: ["pool": "test"], now: UnixTime.nowMillis()
+        )
+        .tokenString
     }
 }
 

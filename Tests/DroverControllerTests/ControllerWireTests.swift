@@ -5,12 +5,15 @@ import DroverTLS
 import DroverWire
 import Foundation
 import NIOCore
+import NIOPosix
 import Testing
 
 /// The controller's wire behaviour over real TLS on loopback, frame by frame.
 @Suite struct ControllerWireTests {
     /// Enrolls through a raw enrollment connection; returns the new identity.
-    func enroll(_ harness: ControllerHarness, csrName: String = "evil-name") async throws -> (Certificate, PrivateKey, Drover_V1_EnrollResponse) {
+    func enroll(
+        _ harness: ControllerHarness, csrName: String = "evil-name"
+    ) async throws -> (Certificate, PrivateKey, Drover_V1_EnrollResponse) {
         let key = try PrivateKey.generateP256()
         var request = Drover_V1_EnrollRequest()
         request.token = try harness.token()
@@ -129,6 +132,26 @@ import Testing
         }
     }
 
+    @Test func aConnectionThatNeverHandshakesIsClosedAtTheDeadline() async throws {
+        try await ControllerHarness.with(handshakeTimeout: .milliseconds(300)) { harness in
+            // Plain TCP that never sends a ClientHello: the controller must hang up on its own.
+            let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: harness.port)
+                .get()
+            try await silent.closeFuture.get()
+            #expect(!silent.isActive)
+            // The listener goes on serving real clients.
+            let connection = try await harness.connect(alpn: DroverVersion.enrollmentALPN)
+            try await connection.channel.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                try await outbound.write(Raw.bytes(Raw.hello))
+                let welcome = try Raw.decode(try await frames.next())
+                #expect(welcome.isResponse)
+                #expect(welcome.message.errorPayload == nil)
+            }
+        }
+    }
+
     @Test func reservedFlagBitsEndTheConnectionWithBadFlags() async throws {
         try await ControllerHarness.with { harness in
             let connection = try await harness.connect(alpn: DroverVersion.enrollmentALPN)
@@ -220,7 +243,9 @@ import Testing
                 #expect(renewed.hostID == enrolled.hostID)
                 #expect(newCertificate.subjectCommonName == enrolled.hostID)
                 #expect(newCertificate.sha256Fingerprint != certificate.sha256Fingerprint)
-                #expect(try harness.service.store.host(id: enrolled.hostID)?.certFingerprint == newCertificate.sha256Fingerprint)
+                #expect(
+                    try harness.service.store.host(id: enrolled.hostID)?.certFingerprint
+                        == newCertificate.sha256Fingerprint)
                 #expect(try harness.service.store.certificates(hostID: enrolled.hostID).count == 2)
 
                 // A token on a session is a client bug: non-fatal INVALID_ARGUMENT, the session goes on.

@@ -48,9 +48,11 @@ import Testing
 
         var response = Drover_V1_EnrollResponse()
         response.hostID = "h-new"
-        guard case .close(nil, .enrolled(let received)) = machine.receive(
-            frame(.response(.enrollResponse(response), to: 3)), now: start
-        ).first else {
+        guard
+            case .close(nil, .enrolled(let received)) = machine.receive(
+                frame(.response(.enrollResponse(response), to: 3)), now: start
+            ).first
+        else {
             Issue.record("expected enrolled")
             return
         }
@@ -58,13 +60,16 @@ import Testing
     }
 
     @Test func refusalEndsTheConnectionWithTheControllersReason() {
-        var machine = ClientSessionStateMachine(kind: .enrollment(Drover_V1_EnrollRequest()), policy: ClientHelloPolicy())
+        var machine = ClientSessionStateMachine(
+            kind: .enrollment(Drover_V1_EnrollRequest()), policy: ClientHelloPolicy())
         _ = machine.start(now: start)
         _ = machine.receive(welcome(hostID: ""), now: start)
         let error = SessionError(.enrollmentRefused, "enrollment refused: the join token is used up")
-        guard case .close(nil, .refused(let refusal)) = machine.receive(
-            frame(.response(.error(error.payload), to: 3)), now: start
-        ).first else {
+        guard
+            case .close(nil, .refused(let refusal)) = machine.receive(
+                frame(.response(.error(error.payload), to: 3)), now: start
+            ).first
+        else {
             Issue.record("expected refused")
             return
         }
@@ -75,8 +80,9 @@ import Testing
     @Test func silentControllerAfterHelloIsGivenUpOn() {
         var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
         _ = machine.start(now: start)
-        #expect(machine.tick(now: start + .seconds(9), nowUnixMs: 0).isEmpty)
-        guard case .close(nil, .failed(let reason)) = machine.tick(now: start + .seconds(10), nowUnixMs: 0).first else {
+        let limit = ClientSessionStateMachine.welcomeTimeout
+        #expect(machine.tick(now: start + limit - .seconds(1), nowUnixMs: 0).isEmpty)
+        guard case .close(nil, .failed(let reason)) = machine.tick(now: start + limit, nowUnixMs: 0).first else {
             Issue.record("expected a failure")
             return
         }
@@ -101,7 +107,11 @@ import Testing
         let id = envelopes[0].requestID
         var response = Drover_V1_EnrollResponse()
         response.hostID = "h-abc"
-        guard case .renewed(let renewed) = machine.receive(frame(.response(.enrollResponse(response), to: id)), now: start).first else {
+        guard
+            case .renewed(let renewed) = machine.receive(
+                frame(.response(.enrollResponse(response), to: id)), now: start
+            ).first
+        else {
             Issue.record("expected renewed")
             return
         }
@@ -110,7 +120,11 @@ import Testing
 
         _ = machine.renew(request)
         let error = SessionError(.invalidArgument, "bad CSR")
-        guard case .renewalFailed(let failure) = machine.receive(frame(.response(.error(error.payload), to: id + 2)), now: start).first else {
+        guard
+            case .renewalFailed(let failure) = machine.receive(
+                frame(.response(.error(error.payload), to: id + 2)), now: start
+            ).first
+        else {
             Issue.record("expected renewalFailed")
             return
         }
@@ -122,7 +136,10 @@ import Testing
         var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
         _ = machine.start(now: start)
         let error = SessionError(.unauthenticated, "host was removed")
-        guard case .close(nil, .refused(let refusal)) = machine.receive(frame(.oneWay(.error(error.payload))), now: start).first else {
+        guard
+            case .close(nil, .refused(let refusal)) = machine.receive(frame(.oneWay(.error(error.payload))), now: start)
+                .first
+        else {
             Issue.record("expected refused")
             return
         }
@@ -196,7 +213,10 @@ import Testing
             Issue.record("expected the result to be sent one-way")
             return
         }
-        #expect(machine.commandUpdate(.heartbeat(Drover_V1_Heartbeat())).allSatisfy { if case .send = $0 { false } else { true } })
+        #expect(
+            machine.commandUpdate(.heartbeat(Drover_V1_Heartbeat())).allSatisfy {
+                if case .send = $0 { false } else { true }
+            })
     }
 
     @Test func goodbyeCarriesTheReconnectDelay() {
@@ -207,7 +227,11 @@ import Testing
         var goodbye = Drover_V1_Goodbye()
         goodbye.reason = "controller restarting"
         goodbye.reconnectAfterMs = 1500
-        guard case .close(nil, .goodbye(let reason, let after)) = machine.receive(frame(.oneWay(.goodbye(goodbye))), now: start).first else {
+        guard
+            case .close(nil, .goodbye(let reason, let after)) = machine.receive(
+                frame(.oneWay(.goodbye(goodbye))), now: start
+            ).first
+        else {
             Issue.record("expected goodbye")
             return
         }

@@ -90,7 +90,11 @@ import Testing
         var machine = established()
         var report = Drover_V1_HostReport()
         report.sequence = 7
-        guard case .hostReport(let delivered) = machine.receive(frame(.oneWay(.hostReport(report))), now: start, nowUnixMs: 0).first else {
+        guard
+            case .hostReport(let delivered) = machine.receive(
+                frame(.oneWay(.hostReport(report))), now: start, nowUnixMs: 0
+            ).first
+        else {
             Issue.record("expected the report")
             return
         }
@@ -129,9 +133,11 @@ import Testing
         var ack = Drover_V1_CommandAck()
         ack.commandID = "cmd-1"
         ack.status = .accepted
-        guard case .commandAck(let answer) = machine.receive(
-            frame(.response(.commandAck(ack), to: request.requestID)), now: start, nowUnixMs: 0
-        ).first else {
+        guard
+            case .commandAck(let answer) = machine.receive(
+                frame(.response(.commandAck(ack), to: request.requestID)), now: start, nowUnixMs: 0
+            ).first
+        else {
             Issue.record("expected the ack")
             return
         }
@@ -140,7 +146,11 @@ import Testing
         var progress = Drover_V1_CommandProgress()
         progress.commandID = "cmd-1"
         progress.step = "health-check"
-        guard case .commandProgress(let step) = machine.receive(frame(.oneWay(.commandProgress(progress))), now: start, nowUnixMs: 0).first else {
+        guard
+            case .commandProgress(let step) = machine.receive(
+                frame(.oneWay(.commandProgress(progress))), now: start, nowUnixMs: 0
+            ).first
+        else {
             Issue.record("expected the progress")
             return
         }
@@ -148,7 +158,11 @@ import Testing
         var result = Drover_V1_CommandResult()
         result.commandID = "cmd-1"
         result.outcome = .failed
-        guard case .commandResult(let outcome) = machine.receive(frame(.oneWay(.commandResult(result))), now: start, nowUnixMs: 0).first else {
+        guard
+            case .commandResult(let outcome) = machine.receive(
+                frame(.oneWay(.commandResult(result))), now: start, nowUnixMs: 0
+            ).first
+        else {
             Issue.record("expected the result")
             return
         }
@@ -162,9 +176,11 @@ import Testing
         }
         #expect(second.requestID != request.requestID)
         let error = SessionError(.internal, "disk full")
-        guard case .commandFailed(let failedID, let reason) = machine.receive(
-            frame(.response(.error(error.payload), to: second.requestID)), now: start, nowUnixMs: 0
-        ).first else {
+        guard
+            case .commandFailed(let failedID, let reason) = machine.receive(
+                frame(.response(.error(error.payload), to: second.requestID)), now: start, nowUnixMs: 0
+            ).first
+        else {
             Issue.record("expected the command to fail")
             return
         }
@@ -189,8 +205,9 @@ import Testing
 
     @Test func clientsThatStallAreClosed() {
         var silent = ServerSessionStateMachine(kind: .enrollment, policy: policy, openedAt: start)
-        #expect(silent.tick(now: start + .seconds(9)).isEmpty)
-        guard case .close(let notice?, _) = silent.tick(now: start + .seconds(10)).first else {
+        let limit = ServerSessionStateMachine.helloTimeout
+        #expect(silent.tick(now: start + limit - .seconds(1)).isEmpty)
+        guard case .close(let notice?, _) = silent.tick(now: start + limit).first else {
             Issue.record("expected a close for a missing Hello")
             return
         }
@@ -232,15 +249,18 @@ import Testing
         var enrolling = established(.enrollment)
         var request = Drover_V1_EnrollRequest()
         request.token = "drv_x"
-        guard case .enroll(let id, let delivered) = enrolling.receive(
-            frame(.request(.enrollRequest(request), id: 3)), now: start, nowUnixMs: 0
-        ).first else {
+        guard
+            case .enroll(let id, let delivered) = enrolling.receive(
+                frame(.request(.enrollRequest(request), id: 3)), now: start, nowUnixMs: 0
+            ).first
+        else {
             Issue.record("expected enroll")
             return
         }
         #expect(id == 3 && delivered.token == "drv_x")
         let refusal = SessionError(.enrollmentRefused, "the join token has expired")
-        guard case .close(let answer?, _) = enrolling.enrollmentFinished(requestID: 3, result: .failure(refusal)).first else {
+        guard case .close(let answer?, _) = enrolling.enrollmentFinished(requestID: 3, result: .failure(refusal)).first
+        else {
             Issue.record("expected the refusal to be sent")
             return
         }

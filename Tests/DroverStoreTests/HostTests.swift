@@ -58,7 +58,8 @@ struct HostTests {
         let error = storeError { try store.insertHost(host("h-2", "web-1")) }
         #expect(error == .duplicateHostName("web-1"))
         #expect(error?.description == "a host named \"web-1\" already exists")
-        #expect(storeError { try store.insertHost(host("h-1", "web-9")) } == .invalidArgument("host id h-1 already exists"))
+        #expect(
+            storeError { try store.insertHost(host("h-1", "web-9")) } == .invalidArgument("host id h-1 already exists"))
 
         _ = try store.updateHostState(id: "h-1", to: .removed, now: t0 + 100)
         try store.insertHost(host("h-2", "web-1"))
@@ -75,7 +76,8 @@ struct HostTests {
         #expect(try store.updateHostState(id: "h-1", to: .drained, now: t0 + 2).state == .drained)
         #expect(try store.updateHostState(id: "h-1", to: .ready, now: t0 + 3).state == .ready)
         try store.recordIssuedCertificate(
-            CertificateRecord(serial: "0a", hostID: "h-1", fingerprint: "f1", notBefore: t0, notAfter: t0 + 10, issuedAt: t0)
+            CertificateRecord(
+                serial: "0a", hostID: "h-1", fingerprint: "f1", notBefore: t0, notAfter: t0 + 10, issuedAt: t0)
         )
         let removed = try store.updateHostState(id: "h-1", to: .removed, now: t0 + 4)
         #expect(removed.state == .removed)
@@ -111,5 +113,34 @@ struct HostTests {
         try store.insertHost(host("h-1", "web-2"))
         try store.insertHost(host("h-2", "web-1"))
         #expect(try store.listHosts().map(\.name) == ["db-1", "web-1", "web-2"])
+    }
+
+    @Test("session starts are recorded in one batch: seen, address, version, lost hosts ready, one event each")
+    func sessionStarts() throws {
+        let store = try SQLiteStateStore.inMemory()
+        try store.insertHost(host("h-1", "web-1", labels: ["zone": "a"]))
+        try store.insertHost(host("h-2", "web-2"))
+        _ = try store.updateHostState(id: "h-2", to: .lost, now: t0 + 1)
+        try store.insertHost(host("h-3", "web-3"))
+        _ = try store.updateHostState(id: "h-3", to: .drained, now: t0 + 1)
+        func start(_ id: String, at: Int64) -> HostSessionStart {
+            HostSessionStart(
+                hostID: id, at: at, address: "127.0.0.9:4000", agentVersion: "0.2.0",
+                event: NewEvent(at: at, kind: "host.connected", hostID: id, message: "agent 0.2.0 connected"))
+        }
+        let records = try store.recordHostsConnected([
+            start("h-1", at: t0 + 10), start("h-missing", at: t0 + 11),
+            start("h-2", at: t0 + 12), start("h-3", at: t0 + 13),
+        ])
+        #expect(records.map { $0?.id } == ["h-1", nil, "h-2", "h-3"])
+        #expect(records[0]?.labels == ["zone": "a"])
+        #expect(records[0]?.lastSeenAt == t0 + 10)
+        #expect(records[0]?.address == "127.0.0.9:4000")
+        #expect(records[0]?.agentVersion == "0.2.0")
+        #expect(records[2]?.state == .ready)
+        #expect(records[3]?.state == .drained)
+        let events = try store.listEvents(EventQuery(kindPrefix: "host.connected"))
+        #expect(events.map(\.hostID).sorted { ($0 ?? "") < ($1 ?? "") } == ["h-1", "h-2", "h-3"])
+        #expect(try store.recordHostsConnected([]).isEmpty)
     }
 }
