@@ -24,25 +24,41 @@ struct ControllerRunCommand: AsyncParsableCommand {
     @Option(help: "Address and port to listen on for agents (port 0 picks a free one).")
     var listen: String = "0.0.0.0:\(WireProtocol.defaultAgentPort)"
 
-    @Option(name: .customLong("server-name"), help: "DNS name or IP for the controller certificate (repeatable; 127.0.0.1 is always included).")
+    @Option(
+        name: .customLong("server-name"),
+        help: "DNS name or IP for the controller certificate (repeatable; 127.0.0.1 is always included).")
     var serverNames: [String] = []
 
     @Option(name: .customLong("heartbeat-interval"), help: "Heartbeat interval announced to agents, e.g. 5s.")
     var heartbeatInterval: DurationArgument?
 
-    @Option(name: .customLong("certificate-lifetime"), help: "Lifetime of agent certificates, e.g. 90d (agents renew at 2/3).")
+    @Option(
+        name: .customLong("certificate-lifetime"),
+        help: "Lifetime of agent certificates, e.g. 90d (agents renew at 2/3).")
     var certificateLifetime: DurationArgument = DurationArgument(argument: "90d")!
 
-    @Option(name: .customLong("api-listen"), help: "Address and port of the operator HTTPS API (port 0 picks a free one).")
+    @Option(
+        name: .customLong("api-listen"), help: "Address and port of the operator HTTPS API (port 0 picks a free one).")
     var apiListen: String = "0.0.0.0:7401"
 
-    @Flag(name: .customLong("metrics-without-token"), help: "Serve /metrics without a bearer token (it lists every host).")
+    @Option(
+        name: .customLong("max-opening"),
+        help:
+            "Agent connections opening at once (TLS handshake to established session); more wait in the listen queue, so a reconnecting fleet is served first come, first served."
+    )
+    var maxOpening: Int = 128
+
+    @Flag(
+        name: .customLong("metrics-without-token"), help: "Serve /metrics without a bearer token (it lists every host)."
+    )
     var metricsWithoutToken = false
 
     @Option(name: .customLong("install-script"), help: "File served at /install.sh (default: none).")
     var installScript: String?
 
-    @Option(name: .customLong("agent-binary"), help: "drover-agent binary served at /download/drover-agent (default: none).")
+    @Option(
+        name: .customLong("agent-binary"), help: "drover-agent binary served at /download/drover-agent (default: none)."
+    )
     var agentBinary: String?
 
     func run() async throws {
@@ -52,12 +68,16 @@ struct ControllerRunCommand: AsyncParsableCommand {
         guard let (apiHost, apiPort) = Self.parseListen(apiListen) else {
             throw ValidationError("--api-listen must be HOST:PORT, got \(apiListen)")
         }
+        guard maxOpening >= 1 else {
+            throw ValidationError("--max-opening must be at least 1, got \(maxOpening)")
+        }
         var policy = ServerHelloPolicy()
         if let heartbeatInterval { policy.heartbeatInterval = heartbeatInterval.duration }
-        let configuration = ControllerConfiguration(
+        var configuration = ControllerConfiguration(
             dataDirectory: data.dataDirectory, listenHost: host, listenPort: port,
             serverNames: serverNames.isEmpty ? ["localhost"] : serverNames, helloPolicy: policy,
             certificateLifetime: certificateLifetime.duration)
+        configuration.maxOpeningConnections = maxOpening
         let daemon: ControllerDaemon
         do {
             daemon = try ControllerDaemon(
@@ -71,7 +91,8 @@ struct ControllerRunCommand: AsyncParsableCommand {
         StandardOutput.line("CA pin: \(daemon.service.caPin)")
         StandardOutput.line("CA certificate: \(data.dataDirectory)/ca.crt")
         if let bootstrap = daemon.bootstrapToken {
-            StandardOutput.line("admin API token written to \(bootstrap.path) (shown once; create narrower tokens with it)")
+            StandardOutput.line(
+                "admin API token written to \(bootstrap.path) (shown once; create narrower tokens with it)")
         }
         let signals = TerminationSignals { _ in daemon.shutdown() }
         defer { signals.cancel() }
@@ -85,7 +106,9 @@ struct ControllerRunCommand: AsyncParsableCommand {
         guard let colon = text.lastIndex(of: ":") else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
         return (host, port)
     }
 }

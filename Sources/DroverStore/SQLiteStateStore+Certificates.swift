@@ -55,9 +55,9 @@ extension SQLiteStateStore {
     /// The certificate with this fingerprint (case-insensitive hex).
     public func certificate(fingerprint: String) throws(StoreError) -> CertificateRecord? {
         try read { db in
+            // Cached: every agent connection is authenticated through this look-up.
             try Row.fetchOne(
-                db,
-                sql: "SELECT \(CertificateRecord.columns) FROM certificates WHERE fingerprint = ?",
+                db.cachedStatement(sql: "SELECT \(CertificateRecord.columns) FROM certificates WHERE fingerprint = ?"),
                 arguments: [fingerprint.lowercased()]
             ).map(CertificateRecord.init(row:))
         }
@@ -68,7 +68,8 @@ extension SQLiteStateStore {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT \(CertificateRecord.columns) FROM certificates WHERE host_id = ? ORDER BY issued_at, serial",
+                sql:
+                    "SELECT \(CertificateRecord.columns) FROM certificates WHERE host_id = ? ORDER BY issued_at, serial",
                 arguments: [hostID]
             ).map(CertificateRecord.init(row:))
         }

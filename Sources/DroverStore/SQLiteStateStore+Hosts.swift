@@ -157,8 +157,11 @@ extension SQLiteStateStore {
     }
 
     static func fetchHost(_ db: Database, id: String) throws -> HostRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(HostRecord.columns) FROM hosts WHERE id = ?", arguments: [id])
-            .map(HostRecord.init(row:))
+        // Cached: every agent connection looks its host up (authentication, session start).
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(HostRecord.columns) FROM hosts WHERE id = ?"), arguments: [id]
+        )
+        .map(HostRecord.init(row:))
     }
 
     static func requireHost(_ db: Database, id: String) throws -> HostRecord {

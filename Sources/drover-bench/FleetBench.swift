@@ -38,6 +38,8 @@ struct FleetBench: AsyncParsableCommand {
     var enrollConcurrency = 16
     @Option(help: "Source addresses 127.0.0.2… the agents connect from.")
     var addresses = 8
+    @Option(help: "The controller's --max-opening (default: its own default).")
+    var maxOpening: Int?
     @Flag(help: "Skip the controller restart.")
     var noRestart = false
     @Option(help: "Directory with the drover binary (default: next to drover-bench).")
@@ -55,8 +57,10 @@ struct FleetBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let drover = "\(binaries ?? BenchProcess.binaryDirectory)/drover"
         let clock = ContinuousClock()
+        let controllerArguments = maxOpening.map { ["--max-opening", "\($0)"] } ?? []
         var controller = try await FleetController.start(
-            drover: drover, dataDirectory: dataDirectory, port: 0, interval: interval)
+            drover: drover, dataDirectory: dataDirectory, port: 0, interval: interval,
+            extraArguments: controllerArguments)
         defer {
             controller.process.stop()
             try? FileManager.default.removeItem(atPath: directory)
@@ -120,8 +124,11 @@ struct FleetBench: AsyncParsableCommand {
             controller.process.stop()
             let stopped = clock.now
             controller = try await FleetController.start(
-                drover: drover, dataDirectory: dataDirectory, port: port, interval: interval)
+                drover: drover, dataDirectory: dataDirectory, port: port, interval: interval,
+                extraArguments: controllerArguments)
             let listening = clock.now
+            let restartedSampler = ProcessSampler(pid: controller.process.pid)
+            let cpuAtListening = restartedSampler.sample()?.cpuTicks
             progress(
                 "controller restarted (stop took \(Statistics.format(Statistics.seconds(stopped - stopStart))) s); waiting for agents"
             )
@@ -132,6 +139,7 @@ struct FleetBench: AsyncParsableCommand {
                     && counters.open.load(ordering: .relaxed) >= agents
             }
             let back = clock.now
+            let cpuWhenBack = restartedSampler.sample()?.cpuTicks
             let readyAfter = try await readyHosts(controller: controller)
             restart = FleetReport.Restart(
                 stopSeconds: Statistics.seconds(stopped - stopStart),
@@ -139,7 +147,10 @@ struct FleetBench: AsyncParsableCommand {
                 fromStopSeconds: Statistics.seconds(back - stopStart),
                 readyAfter: readyAfter,
                 handshakes: counters.handshakes.load(ordering: .relaxed) - handshakesBefore,
-                resumedHandshakes: counters.resumedHandshakes.load(ordering: .relaxed) - resumedBefore)
+                resumedHandshakes: counters.resumedHandshakes.load(ordering: .relaxed) - resumedBefore,
+                controllerCPUSeconds: cpuAtListening.flatMap { start in
+                    cpuWhenBack.map { Double($0 - start) / ProcessSampler.ticksPerSecond }
+                })
         }
         fleet.cancel()
 

@@ -14,24 +14,32 @@ struct FleetController {
     let dataDirectory: String
 
     /// Starts the controller on `port` (0 = any) and waits until both listeners are up.
-    static func start(drover: String, dataDirectory: String, port: Int, interval: Int) async throws -> FleetController {
+    static func start(
+        drover: String, dataDirectory: String, port: Int, interval: Int, extraArguments: [String] = []
+    ) async throws -> FleetController {
         let process = try BenchProcess(
             name: "controller", executable: drover,
-            arguments: ["controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)",
-                        "--api-listen", "127.0.0.1:0", "--server-name", serverName,
-                        "--heartbeat-interval", "\(interval)s"])
+            arguments: [
+                "controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)",
+                "--api-listen", "127.0.0.1:0", "--server-name", serverName,
+                "--heartbeat-interval", "\(interval)s",
+            ] + extraArguments)
         try await process.waitForOutput(timeout: .seconds(60)) { text in
             text.split(separator: "\n").contains { $0.hasPrefix("listening on ") }
         }
         let lines = process.text.split(separator: "\n")
         guard let pin = lines.first(where: { $0.hasPrefix("CA pin: ") })?.dropFirst("CA pin: ".count),
-            let agentPort = lines.first(where: { $0.hasPrefix("listening on ") })?.split(separator: ":").last.flatMap({ Int($0) }),
-            let apiPort = lines.first(where: { $0.hasPrefix("API listening on ") })?.split(separator: ":").last.flatMap({ Int($0) })
+            let agentPort = lines.first(where: { $0.hasPrefix("listening on ") })?.split(separator: ":").last.flatMap({
+                Int($0)
+            }),
+            let apiPort = lines.first(where: { $0.hasPrefix("API listening on ") })?.split(separator: ":").last.flatMap(
+                { Int($0) })
         else {
             process.stop()
             throw BenchError.processFailed(name: "controller", output: process.text)
         }
-        return FleetController(process: process, port: agentPort, apiPort: apiPort, pin: String(pin), dataDirectory: dataDirectory)
+        return FleetController(
+            process: process, port: agentPort, apiPort: apiPort, pin: String(pin), dataDirectory: dataDirectory)
     }
 
     /// An API client with the bootstrap admin token, trusting the fleet CA.
@@ -40,7 +48,8 @@ struct FleetController {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let ca = try Certificate(pem: String(contentsOfFile: dataDirectory + "/ca.crt", encoding: .utf8))
         var client = try APIClient(
-            endpoint: try APIEndpoint(parsing: "https://127.0.0.1:\(apiPort)"), token: token, trust: .caCertificates([ca]))
+            endpoint: try APIEndpoint(parsing: "https://127.0.0.1:\(apiPort)"), token: token,
+            trust: .caCertificates([ca]))
         client.timeout = .seconds(60)
         return client
     }

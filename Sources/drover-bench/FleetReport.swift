@@ -36,6 +36,8 @@ struct FleetReport: Encodable {
         /// TLS handshakes the agents completed until all were back, and how many resumed a session.
         var handshakes: Int
         var resumedHandshakes: Int
+        /// CPU time of the new controller from listening until every agent was back.
+        var controllerCPUSeconds: Double?
     }
 
     var benchmark = "fleet"
@@ -77,6 +79,11 @@ struct FleetReport: Encodable {
             lines.append(
                 "    handshakes until all back    \(restart.handshakes), \(restart.resumedHandshakes) resumed from a ticket"
             )
+            if let cpu = restart.controllerCPUSeconds {
+                lines.append(
+                    "    controller CPU until back    \(f(cpu, 1)) s, \(f(cpu / Double(max(1, agents)) * 1000, 2)) ms per agent, "
+                        + "\(f(cpu / max(restart.fromListeningSeconds, 0.001) * 100, 0)) % of one core")
+            }
         }
         lines.append("    failed connection attempts   \(failedAttempts), sessions lost (not goodbye) \(lostSessions)")
         for (cause, count) in failureCauses.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key })

@@ -23,7 +23,9 @@ final class Fleet: @unchecked Sendable {
     /// Starts `drover controller` (on a free port the first time, on the same port after) and
     /// waits until it listens.
     @discardableResult
-    func startController(heartbeatInterval: String? = nil, certificateLifetime: String? = nil) async throws -> ManagedProcess {
+    func startController(
+        heartbeatInterval: String? = nil, certificateLifetime: String? = nil, maxOpening: Int? = nil
+    ) async throws -> ManagedProcess {
         controllerStarts += 1
         var arguments = [
             "controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)", "--api-listen", "127.0.0.1:0",
@@ -31,6 +33,7 @@ final class Fleet: @unchecked Sendable {
         ]
         if let heartbeatInterval { arguments += ["--heartbeat-interval", heartbeatInterval] }
         if let certificateLifetime { arguments += ["--certificate-lifetime", certificateLifetime] }
+        if let maxOpening { arguments += ["--max-opening", "\(maxOpening)"] }
         let process = try scope.start("controller-\(controllerStarts)", Binaries.drover, arguments)
         controller = process
         try await poll("the controller to listen") {
@@ -55,10 +58,15 @@ final class Fleet: @unchecked Sendable {
     func liveHost(named name: String) async throws -> [String: Any]? {
         let token = try String(contentsOfFile: dataDirectory + "/admin.token", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let environment = ["DROVER_ADDR": apiAddress, "DROVER_TOKEN": token, "DROVER_CA_CERT": dataDirectory + "/ca.crt"]
+        let environment = [
+            "DROVER_ADDR": apiAddress, "DROVER_TOKEN": token, "DROVER_CA_CERT": dataDirectory + "/ca.crt",
+        ]
         cliRuns += 1
-        let list = try scope.start("hosts-\(cliRuns)", Binaries.drover, ["hosts", "-o", "json"], environment: environment)
-        guard try await list.waitForExit() == 0 else { throw PollTimeout(what: "drover hosts succeeded: \(list.transcript)") }
+        let list = try scope.start(
+            "hosts-\(cliRuns)", Binaries.drover, ["hosts", "-o", "json"], environment: environment)
+        guard try await list.waitForExit() == 0 else {
+            throw PollTimeout(what: "drover hosts succeeded: \(list.transcript)")
+        }
         let object = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
         let hosts = object?["hosts"] as? [[String: Any]] ?? []
         return hosts.first { $0["name"] as? String == name }
@@ -66,12 +74,17 @@ final class Fleet: @unchecked Sendable {
 
     /// Runs an operator command (`drover ARGS` with DROVER_ADDR, DROVER_TOKEN and DROVER_CA_CERT
     /// set, as the README says) to its end; its exit status and output.
-    func cli(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, transcript: String) {
+    func cli(
+        _ arguments: [String], timeout: Duration = .seconds(120)
+    ) async throws -> (status: Int32, stdout: String, transcript: String) {
         let token = try String(contentsOfFile: dataDirectory + "/admin.token", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let environment = ["DROVER_ADDR": apiAddress, "DROVER_TOKEN": token, "DROVER_CA_CERT": dataDirectory + "/ca.crt"]
+        let environment = [
+            "DROVER_ADDR": apiAddress, "DROVER_TOKEN": token, "DROVER_CA_CERT": dataDirectory + "/ca.crt",
+        ]
         cliRuns += 1
-        let process = try scope.start("cli-\(cliRuns)-\(arguments.first ?? "")", Binaries.drover, arguments, environment: environment)
+        let process = try scope.start(
+            "cli-\(cliRuns)-\(arguments.first ?? "")", Binaries.drover, arguments, environment: environment)
         let status = try await process.waitForExit(timeout: timeout)
         return (status, process.stdout, process.transcript)
     }
@@ -140,7 +153,8 @@ final class Fleet: @unchecked Sendable {
     /// Waits for the host `name` to be enrolled and to have sent a report in a session that
     /// started after `since` (Unix ms); returns the host.
     @discardableResult
-    func waitForReport(from name: String, since: Int64 = 0, timeout: Duration = .seconds(30)) async throws -> HostRecord {
+    func waitForReport(from name: String, since: Int64 = 0, timeout: Duration = .seconds(30)) async throws -> HostRecord
+    {
         var found: HostRecord?
         try await poll(timeout: timeout, "a host report from \(name)") {
             guard let host = try host(named: name) else { return false }

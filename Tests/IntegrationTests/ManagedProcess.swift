@@ -40,7 +40,7 @@ final class ManagedProcess: @unchecked Sendable {
 
     /// Waits for the process to exit; returns its exit status.
     @discardableResult
-    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+    func waitForExit(timeout: Duration = .seconds(90)) async throws -> Int32 {
         try await poll(timeout: timeout, "\(name) to exit") { !self.process.isRunning }
         return process.terminationStatus
     }

@@ -29,6 +29,19 @@ import Testing
         }
     }
 
+    @Test func maxOpeningBelowOneIsAUsageError() async throws {
+        try await withProcessScope { scope in
+            let dataDirectory = scope.directory.appendingPathComponent("controller").path
+            let process = try scope.start(
+                "controller-bad-flag", Binaries.drover,
+                ["controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0", "--max-opening", "0"])
+            let status = try await process.waitForExit()
+            #expect(status == 1)  // usage error, as `drover --help` documents
+            #expect(process.stderr.contains("--max-opening must be at least 1, got 0"))
+            #expect(!FileManager.default.fileExists(atPath: dataDirectory + "/ca.key"))
+        }
+    }
+
     @Test func agentsReconnectAfterControllerRestart() async throws {
         try await withProcessScope { scope in
             let fleet = Fleet(scope: scope)
@@ -48,7 +61,9 @@ import Testing
             }
 
             let restart = Fleet.nowMillis()
-            try await fleet.startController()
+            // One connection opening at a time: the second agent waits in the accept queue
+            // until the first one's session is established, and still gets in.
+            try await fleet.startController(maxOpening: 1)
             #expect(fleet.caPin == pin)  // the CA survives restarts
             try await fleet.waitForReport(from: "a", since: restart)
             try await fleet.waitForReport(from: "b", since: restart)
@@ -116,7 +131,8 @@ import Testing
 
             // Removal through the admin command revokes the certificate in the store.
             let remove = try scope.start(
-                "remove", Binaries.drover, ["controller", "hosts", "remove", "--data-dir", fleet.dataDirectory, host.id])
+                "remove", Binaries.drover,
+                ["controller", "hosts", "remove", "--data-dir", fleet.dataDirectory, host.id])
             #expect(try await remove.waitForExit() == 0)
             #expect(try fleet.withStore { try $0.revokedFingerprints() }.count == 1)
 
