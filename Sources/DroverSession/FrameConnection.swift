@@ -53,12 +53,7 @@ public struct FrameConnection: Sendable {
     /// Cancelling the waiting task closes the connection: a future's `get()` alone would wait on
     /// through the cancellation.
     public func peer() async throws -> TLSPeerInfo {
-        let channel = self.channel.channel
-        return try await withTaskCancellationHandler {
-            try await handshake.get()
-        } onCancel: {
-            channel.close(promise: nil)
-        }
+        try await handshake.peer(closingOnCancel: channel.channel)
     }
 
     /// Closes a connection that will not be used (failed handshake, refused peer).

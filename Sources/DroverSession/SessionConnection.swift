@@ -44,12 +44,7 @@ public struct SessionConnection: Sendable {
     /// Waits for the TLS handshake; throws the `TLSError` (or ``DeadlineExceeded``) if it failed.
     /// Cancelling the waiting task closes the connection.
     public func peer() async throws -> TLSPeerInfo {
-        let channel = self.channel.channel
-        return try await withTaskCancellationHandler {
-            try await handshake.get()
-        } onCancel: {
-            channel.close(promise: nil)
-        }
+        try await handshake.peer(closingOnCancel: channel.channel)
     }
 
     /// Asks the session to close gracefully with `reason`; safe from any thread.

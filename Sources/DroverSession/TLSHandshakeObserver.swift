@@ -75,3 +75,15 @@ final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler
         timer = nil
     }
 }
+
+extension EventLoopFuture where Value == TLSPeerInfo {
+    /// Waits for the handshake's outcome; cancelling the waiting task closes `channel` (a future's
+    /// `get()` alone would wait on through the cancellation).
+    func peer(closingOnCancel channel: any Channel) async throws -> TLSPeerInfo {
+        try await withTaskCancellationHandler {
+            try await get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+}
