@@ -33,8 +33,8 @@ final class OpeningLimiter: Sendable {
 
     private struct State: Sendable {
         var opening = 0
+        /// In practice one: the accept loop.
         var waiters: [CheckedContinuation<Void, Never>] = []
-        var nextWaiter = 0
     }
 
     /// Connections opening at once.
@@ -49,7 +49,7 @@ final class OpeningLimiter: Sendable {
     /// Connections holding a slot now.
     var opening: Int { state.withLock { $0.opening } }
     /// Callers waiting for a slot.
-    var waiting: Int { state.withLock { $0.waiters.count - $0.nextWaiter } }
+    var waiting: Int { state.withLock { $0.waiters.count } }
 
     /// Waits until fewer than ``limit`` connections are opening; first come, first served.
     func acquire() async -> Slot {
@@ -69,18 +69,12 @@ final class OpeningLimiter: Sendable {
 
     private func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.nextWaiter < state.waiters.count else {
+            guard !state.waiters.isEmpty else {
                 state.opening -= 1
                 return nil
             }
             // The slot passes straight to the longest waiter.
-            let next = state.waiters[state.nextWaiter]
-            state.nextWaiter += 1
-            if state.nextWaiter == state.waiters.count {
-                state.waiters.removeAll(keepingCapacity: true)
-                state.nextWaiter = 0
-            }
-            return next
+            return state.waiters.removeFirst()
         }
         next?.resume()
     }
