@@ -18,7 +18,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        // No default traits: BinaryDelimitedStreams imports full Foundation (and ICU) into the lean agent.
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -213,16 +214,14 @@ let package = Package(
                 "DroverAgent",
             ],
             swiftSettings: strict,
-            // Release: the Swift runtime and Foundation linked in (one file to install, and
-            // fewer resident pages). -static-stdlib alone misses Foundation's helper archives.
+            // Release: the Swift runtime and FoundationEssentials linked in (one file to install,
+            // and fewer resident pages). -static-stdlib alone misses FoundationEssentials' helper
+            // archives. No full Foundation, so no ICU and no libstdc++.
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
-                .linkedLibrary("FoundationInternationalization", .when(configuration: .release)),
-                .linkedLibrary("_FoundationICU", .when(configuration: .release)),
                 .linkedLibrary("_FoundationCollections", .when(configuration: .release)),
                 .linkedLibrary("_FoundationCShims", .when(configuration: .release)),
                 .linkedLibrary("swiftSynchronization", .when(configuration: .release)),
-                .linkedLibrary("stdc++", .when(configuration: .release)),
             ]
         ),
         .executableTarget(

@@ -150,8 +150,13 @@ public final class ControllerService: Sendable {
                                 slot.release()
                                 break
                             }
-                            connection.channel.channel.eventLoop.scheduleTask(in: slotTimeout) { slot.release() }
-                            group.addTask { await Self.serve(connection, services: services, opening: slot) }
+                            let eventLoop = connection.channel.channel.eventLoop
+                            eventLoop.scheduleTask(in: slotTimeout) { slot.release() }
+                            // The session runs on its channel's thread: frames in and out
+                            // need no thread hops.
+                            group.addTask(executorPreference: EventLoopTaskExecutor(eventLoop)) {
+                                await Self.serve(connection, services: services, opening: slot)
+                            }
                         }
                     }
                 } catch {
