@@ -68,8 +68,11 @@ public protocol HostReportSink: Sendable {
     func hostConnected(_ host: ConnectedHost) async
     /// A `HostReport` arrived from an authenticated session of `hostID`.
     ///
+    /// Synchronous, and must be quick: it runs on the session's event loop for every report,
+    /// and as an async call it would keep the report in the session task's frames.
+    ///
     /// - Parameter receivedAt: the controller's wall clock, Unix milliseconds.
-    func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) async
+    func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64)
     /// The session of `hostID` ended.
     func hostDisconnected(hostID: String, cause: DisconnectCause) async
     /// The controller stopped serving agents: write what was held back (called once, last).

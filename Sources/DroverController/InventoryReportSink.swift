@@ -58,8 +58,8 @@ public final class InventoryReportSink: HostReportSink {
         persist(events)
     }
 
-    public func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) async {
-        await storeSink.hostReport(hostID: hostID, report: report, receivedAt: receivedAt)
+    public func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) {
+        storeSink.hostReport(hostID: hostID, report: report, receivedAt: receivedAt)
         let events = inventory.withInventory { $0.hostReport(hostID: hostID, report: report, now: receivedAt) }
         persist(events)
         // After the inventory: a host back from lost is back before its traffic counts.

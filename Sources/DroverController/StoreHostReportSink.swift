@@ -102,7 +102,7 @@ public final class StoreHostReportSink: HostReportSink {
                     details: ["address": host.address, "agent_version": host.agentVersion])))
     }
 
-    public func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) async {
+    public func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) {
         let keepsLatest = keepsLatestReports
         let interval = lastSeenWriteInterval
         let (first, batch) = state.withLockedValue { state -> (Bool, [String: Int64]) in

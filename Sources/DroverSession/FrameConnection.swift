@@ -90,11 +90,24 @@ public struct FrameWriter: Sendable {
 
     /// Encodes and writes one frame.
     public func write(_ envelope: Envelope) async throws {
+        try await outbound.write(encode(envelope))
+    }
+
+    /// Writes a frame made by ``encode(_:)``.
+    public func write(_ frame: ByteBuffer) async throws {
+        try await outbound.write(frame)
+    }
+
+    /// The frame's bytes. Out of line, so the envelope and the encoder's locals live on the
+    /// thread's stack rather than in the async frames of the writing task: a task keeps the
+    /// deepest frames it ever had allocated until it ends, which adds up over 10,000 sessions.
+    @inline(never)
+    public func encode(_ envelope: Envelope) throws -> ByteBuffer {
         let frame = try MessageCodec.frame(for: envelope)
         var buffer = ByteBuffer()
         buffer.reserveCapacity(FrameHeader.size + frame.payload.readableBytes)
         let mayCompress = compress && frame.type != .hello && frame.type != .welcome
         try FrameEncoder.encode(frame, into: &buffer, limits: limits, compress: mayCompress)
-        try await outbound.write(buffer)
+        return buffer
     }
 }

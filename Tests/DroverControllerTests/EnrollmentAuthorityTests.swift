@@ -122,7 +122,7 @@ import Testing
         var report = Drover_V1_HostReport()
         for sequence in 1...3 {
             report.sequence = UInt64(sequence)
-            await sink.hostReport(hostID: "h-1", report: report, receivedAt: 1_000 + Int64(sequence))
+            sink.hostReport(hostID: "h-1", report: report, receivedAt: 1_000 + Int64(sequence))
         }
         #expect(sink.latestReport(hostID: "h-1")?.report.sequence == 3)
         #expect(sink.latestReport(hostID: "h-1")?.receivedAt == 1_003)
@@ -131,9 +131,9 @@ import Testing
         #expect(host.lastSeenAt == 1_000)
         #expect(host.address == "127.0.0.2:4000" && host.agentVersion == "0.1.0")
         #expect(try store.listEvents(EventQuery(kindPrefix: "host.first_report")).count == 1)
-        await sink.hostReport(hostID: "h-1", report: report, receivedAt: 62_000)
+        sink.hostReport(hostID: "h-1", report: report, receivedAt: 62_000)
         #expect(try store.host(id: "h-1")?.lastSeenAt == 62_000)
-        await sink.hostReport(hostID: "h-1", report: report, receivedAt: 66_000)
+        sink.hostReport(hostID: "h-1", report: report, receivedAt: 66_000)
         #expect(try store.host(id: "h-1")?.lastSeenAt == 62_000)
 
         // The session's end writes the newest report time that was held back.
@@ -144,7 +144,7 @@ import Testing
         await sink.hostConnected(ConnectedHost(
             hostID: "h-1", address: "127.0.0.2:4001", agentVersion: "0.1.0", capabilities: [], connectedAt: 2_000))
         #expect(try store.host(id: "h-1")?.state == .ready)
-        await sink.hostReport(hostID: "h-1", report: report, receivedAt: 2_001)
+        sink.hostReport(hostID: "h-1", report: report, receivedAt: 2_001)
         #expect(try store.listEvents(EventQuery(kindPrefix: "host.first_report")).count == 2)  // one per session
 
         // A drained host stays drained when it is lost and comes back.
@@ -194,7 +194,7 @@ import Testing
         await sink.hostDisconnected(hostID: "h-1", cause: .replaced)
         var report = Drover_V1_HostReport()
         report.cpu.usageBp = 4_200
-        await sink.hostReport(hostID: "h-1", report: report, receivedAt: now + 20)
+        sink.hostReport(hostID: "h-1", report: report, receivedAt: now + 20)
         let host = try #require(sink.inventory.snapshot().host(id: "h-1"))
         #expect(host.state == .ready)
         #expect(host.latestReport?.cpu.usageBp == 4_200)

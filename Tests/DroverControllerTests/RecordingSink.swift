@@ -18,7 +18,7 @@ final class RecordingSink: HostReportSink {
         box.withLockedValue { $0.append(.connected(host.hostID)) }
     }
 
-    func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) async {
+    func hostReport(hostID: String, report: Drover_V1_HostReport, receivedAt: Int64) {
         box.withLockedValue { $0.append(.report(hostID, report.sequence)) }
     }
 
