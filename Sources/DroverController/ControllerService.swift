@@ -119,6 +119,11 @@ public final class ControllerService: Sendable {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 4096)
+            // A session's reads are mostly one report and one heartbeat (about 450 bytes), and each
+            // channel keeps its receive buffer between reads: start at 512 bytes, not NIO's 2 KB
+            // (the buffer still grows when reads fill it).
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try SessionConnection.configure(

@@ -32,9 +32,9 @@ final class OpenSSLConnection {
     /// The `SSL*`; owns both BIOs and is freed exactly once, in deinit.
     private let ssl: OpaquePointer
     /// Ciphertext from the network goes in here (owned by `ssl`).
-    private let rbio: OpaquePointer
+    private var rbio: OpaquePointer
     /// Ciphertext for the network comes out of here (owned by `ssl`).
-    private let wbio: OpaquePointer
+    private var wbio: OpaquePointer
     private let serverHostname: String?
     /// Set by the verify callback when it refused a deny-listed leaf.
     private var deniedFingerprint: String?
@@ -121,6 +121,22 @@ final class OpenSSLConnection {
 
     /// An upper bound on plaintext currently readable without more input (ciphertext ≥ plaintext).
     var readableBytesHint: Int { Int(BIO_ctrl_pending(rbio)) + Int(SSL_pending(ssl)) }
+
+    /// Swaps in fresh memory BIOs for those with nothing pending. A memory BIO keeps the
+    /// capacity of the most it ever held; after the handshake that is the certificate flights
+    /// (about 3 KB for both), which a controller's 10,000 idle sessions would keep for nothing.
+    /// Steady traffic (a report, a heartbeat) needs a few hundred bytes.
+    func releaseHandshakeBuffers() {
+        if BIO_ctrl_pending(rbio) == 0, let fresh = BIO_new(BIO_s_mem()) {
+            _ = drover_BIO_set_mem_eof_return(fresh, -1)
+            SSL_set0_rbio(ssl, fresh)  // frees the old one
+            rbio = fresh
+        }
+        if BIO_ctrl_pending(wbio) == 0, let fresh = BIO_new(BIO_s_mem()) {
+            SSL_set0_wbio(ssl, fresh)  // frees the old one
+            wbio = fresh
+        }
+    }
 
     /// Moves all pending ciphertext into `buffer` in one copy.
     func drainOutbound(into buffer: inout ByteBuffer) {

@@ -210,6 +210,8 @@ public final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler
                 guard case .active = state else { return }
                 // Application data may have arrived in the same segment as the peer's Finished.
                 readPlaintext(context: context, connection: connection)
+                guard case .active = state else { return }
+                connection.releaseHandshakeBuffers()
             }
         }
     }
