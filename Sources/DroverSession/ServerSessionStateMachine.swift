@@ -15,29 +15,31 @@ public struct ServerSessionStateMachine: Sendable {
     }
 
     /// Something the I/O layer must do.
+    /// The rare cases with large payloads are `indirect` (boxed): actions live in the async
+    /// frames of the session task, which keeps its deepest frames allocated while it runs.
     public enum Action: Sendable {
         /// Write this frame.
         case send(Envelope)
         /// Write the frame (if any), then close the connection.
         case close(Envelope?, reason: String)
         /// The opening exchange succeeded.
-        case established(NegotiatedSession)
+        indirect case established(NegotiatedSession)
         /// A host report arrived.
         case hostReport(Drover_V1_HostReport)
         /// An enrollment request arrived: check it and call ``enrollmentFinished(requestID:result:)``.
-        case enroll(requestID: UInt32, Drover_V1_EnrollRequest)
+        indirect case enroll(requestID: UInt32, Drover_V1_EnrollRequest)
         /// An authenticated host asks for a new certificate (§8.1): call ``renewalFinished(requestID:result:)``.
-        case renew(requestID: UInt32, hostID: String, Drover_V1_EnrollRequest)
+        indirect case renew(requestID: UInt32, hostID: String, Drover_V1_EnrollRequest)
         /// The agent missed 3 heartbeat intervals (a ``close(_:reason:)`` follows).
         case peerLost
         /// The agent closed gracefully with this reason (a ``close(_:reason:)`` follows).
         case peerGoodbye(reason: String)
         /// The agent answered a command sent with ``sendCommand(_:)``.
-        case commandAck(Drover_V1_CommandAck)
+        indirect case commandAck(Drover_V1_CommandAck)
         /// The agent reported progress of a running command.
-        case commandProgress(Drover_V1_CommandProgress)
+        indirect case commandProgress(Drover_V1_CommandProgress)
         /// The agent reported how a command ended.
-        case commandResult(Drover_V1_CommandResult)
+        indirect case commandResult(Drover_V1_CommandResult)
         /// A command could not be delivered or was answered with an `Error`; it may be re-sent.
         case commandFailed(commandID: String, reason: String)
         /// Worth a log line, nothing else.

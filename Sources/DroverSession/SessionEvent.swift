@@ -12,7 +12,7 @@ public enum SessionEvent: Sendable {
     /// Close gracefully with this reason (shutdown, replaced by a newer connection).
     case shutdown(reason: String)
     /// Send this command to the peer (controller sessions only).
-    case command(Drover_V1_Command)
+    indirect case command(Drover_V1_Command)
     /// Send this command progress or result to the peer (agent sessions only).
     case commandUpdate(DroverMessage)
 }

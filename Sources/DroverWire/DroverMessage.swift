@@ -1,7 +1,11 @@
 import NIOCore
 
 /// A decoded frame payload: one case per message type of protocol version 1.
-public enum DroverMessage: Hashable, Sendable {
+///
+/// `indirect`: the payloads are boxed, so the enum is a pointer wide instead of the largest
+/// message (a `CommandAck` carrying a `CommandResult`, a few hundred bytes). Envelopes, session
+/// events and actions embed it, and they sit in the async frames each session task keeps.
+public indirect enum DroverMessage: Hashable, Sendable {
     case hello(Drover_V1_Hello)
     case welcome(Drover_V1_Welcome)
     case error(Drover_V1_Error)
