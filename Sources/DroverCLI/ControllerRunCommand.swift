@@ -46,7 +46,7 @@ struct ControllerRunCommand: AsyncParsableCommand {
         help:
             "Agent connections opening at once (TLS handshake to established session); more wait in the listen queue, so a reconnecting fleet is served first come, first served."
     )
-    var maxOpening: Int = 128
+    var maxOpening: Int = ControllerConfiguration.defaultMaxOpeningConnections
 
     @Flag(
         name: .customLong("metrics-without-token"), help: "Serve /metrics without a bearer token (it lists every host)."

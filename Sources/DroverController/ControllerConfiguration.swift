@@ -22,7 +22,9 @@ public struct ControllerConfiguration: Sendable {
     public var handshakeTimeout: Duration
     /// How many accepted connections may be opening (handshake to established session) at once;
     /// the rest wait in the kernel's accept queue (see ``OpeningLimiter``).
-    public var maxOpeningConnections: Int = 128
+    public var maxOpeningConnections: Int = Self.defaultMaxOpeningConnections
+    /// The default of ``maxOpeningConnections`` (and of `drover controller --max-opening`).
+    public static let defaultMaxOpeningConnections = 128
     /// After this long an opening connection stops counting against ``maxOpeningConnections``.
     public var openingSlotTimeout: Duration = .seconds(10)
 

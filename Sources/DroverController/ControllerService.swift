@@ -123,7 +123,8 @@ public final class ControllerService: Sendable {
             // channel keeps its receive buffer between reads: start at 512 bytes, not NIO's 2 KB
             // (the buffer still grows when reads fill it).
             .childChannelOption(
-                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
+            )
             .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try SessionConnection.configure(

@@ -251,7 +251,9 @@ final class OpenSSLConnection {
         var selected: UnsafePointer<UInt8>? = nil
         var selectedLength: UInt32 = 0
         SSL_get0_alpn_selected(ssl, &selected, &selectedLength)
-        let alpn = selected.map { String(decoding: UnsafeBufferPointer(start: $0, count: Int(selectedLength)), as: UTF8.self) }
+        let alpn = selected.map {
+            String(decoding: UnsafeBufferPointer(start: $0, count: Int(selectedLength)), as: UTF8.self)
+        }
         if !configuration.alpnProtocols.isEmpty && alpn == nil {
             let offered = configuration.role == .client ? configuration.alpnProtocols : (peerOfferedALPN ?? [])
             return .failure(.alpnMismatch(offered: offered))
