@@ -1,10 +1,10 @@
 /// A host's metric history: every report of the last quarter hour, then one averaged sample per
-/// minute back to more than an hour, in about 8 KB per host.
+/// minute back to more than an hour, in about 7 KB per host.
 ///
 /// Why two tiers: a controller with 10,000 hosts keeping an hour of 5 s reports at full
 /// resolution (720 samples of 64 bytes each) would hold 460 MB of history alone. Recent
 /// reports matter at full resolution (a rollout's health, the last spike); older ones only
-/// as a trend. Samples are stored packed (32 bytes, memory in KiB, the fullest file system's
+/// as a trend. Samples are stored packed (24 bytes, memory in KiB, the fullest file system's
 /// mount point as an index into a small per-host table).
 ///
 /// Samples leave the recent tier oldest first and are folded into the minute they belong to:

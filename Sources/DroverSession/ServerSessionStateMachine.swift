@@ -15,6 +15,7 @@ public struct ServerSessionStateMachine: Sendable {
     }
 
     /// Something the I/O layer must do.
+    ///
     /// The rare cases with large payloads are `indirect` (boxed): actions live in the async
     /// frames of the session task, which keeps its deepest frames allocated while it runs.
     public enum Action: Sendable {
