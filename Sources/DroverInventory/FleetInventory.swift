@@ -116,17 +116,23 @@ public struct FleetInventory: Sendable {
         return [InventoryEvent(at: now, hostID: hostID, kind: .disconnected)]
     }
 
+    private static func markLost(
+        _ host: inout InventoryHost, now: Int64, lostAfter: Int64, into events: inout [InventoryEvent]
+    ) {
+        guard host.isConnected, !host.isSilent, !host.isRemoved, now - host.lastSeenAt >= lostAfter else { return }
+        host.isSilent = true
+        events.append(InventoryEvent(at: now, hostID: host.id, kind: .lost))
+    }
+
     /// Marks connected hosts silent for the lost interval as lost. Call every few seconds.
     public mutating func tick(now: Int64) -> [InventoryEvent] {
         var events: [InventoryEvent] = []
         let lostAfter = configuration.lostAfterMilliseconds
         var index = hostsByID.values.startIndex
         while index != hostsByID.values.endIndex {
-            let host = hostsByID.values[index]
-            if host.isConnected, !host.isSilent, !host.isRemoved, now - host.lastSeenAt >= lostAfter {
-                hostsByID.values[index].isSilent = true
-                events.append(InventoryEvent(at: now, hostID: host.id, kind: .lost))
-            }
+            // In place: a copy of each host (its strings, labels, report and history retained
+            // and released) every second was about 1.5 % of the controller's CPU at 10,000.
+            Self.markLost(&hostsByID.values[index], now: now, lostAfter: lostAfter, into: &events)
             hostsByID.values.formIndex(after: &index)
         }
         // Only the (rare) events are sorted, not every host id every second.
