@@ -89,10 +89,10 @@ final class AgentConnection {
     private func perform(_ action: ServerSessionStateMachine.Action) async throws -> Bool {
         switch action {
         case .send(let envelope):
-            try await writer.write(writer.encode(envelope))
+            try await writer.write(envelope)
         case .close(let envelope, let reason):
             closeReason = reason
-            if let envelope, let bytes = try? writer.encode(envelope) { try? await writer.write(bytes) }
+            if let envelope { try? await writer.write(envelope) }
             return false
         case .established, .enroll, .renew, .commandAck, .commandProgress, .commandResult, .commandFailed:
             return try await performRare(action)

@@ -93,16 +93,11 @@ public struct FrameWriter: Sendable {
         try await outbound.write(encode(envelope))
     }
 
-    /// Writes a frame made by ``encode(_:)``.
-    public func write(_ frame: ByteBuffer) async throws {
-        try await outbound.write(frame)
-    }
-
-    /// The frame's bytes. Out of line, so the envelope and the encoder's locals live on the
-    /// thread's stack rather than in the async frames of the writing task: a task keeps the
-    /// deepest frames it ever had allocated until it ends, which adds up over 10,000 sessions.
+    /// The frame's bytes. Out of line, so the encoder's locals live on the thread's stack rather
+    /// than in the async frames of the writing task: a task keeps the deepest frames it ever had
+    /// allocated until it ends, which adds up over 10,000 sessions.
     @inline(never)
-    public func encode(_ envelope: Envelope) throws -> ByteBuffer {
+    private func encode(_ envelope: Envelope) throws -> ByteBuffer {
         let frame = try MessageCodec.frame(for: envelope)
         var buffer = ByteBuffer()
         buffer.reserveCapacity(FrameHeader.size + frame.payload.readableBytes)
