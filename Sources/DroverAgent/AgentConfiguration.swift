@@ -36,6 +36,10 @@ public struct AgentConfiguration: Sendable {
     /// Remove every service instance when the agent stops (`drover dev`: throwaway state);
     /// a real host keeps its services running across agent restarts.
     public var removeServicesOnStop = false
+    /// Page out the start-up code once a session is up and has reported (``StartupPages``):
+    /// the `drover-agent` daemon does; an agent inside another process (`drover dev`, tests)
+    /// leaves its host process's pages alone.
+    public var releaseStartupPages = false
 
     /// Creates a configuration.
     public init(

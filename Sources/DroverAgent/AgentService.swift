@@ -209,6 +209,7 @@ public final class AgentService: Sendable {
             var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy(hostname: hostname))
             var outcome = SessionOutcome(established: false, ending: .failed("connection ended"), renewed: nil)
             var nextReport = ContinuousClock.now
+            var startupPagesPending = configuration.releaseStartupPages
             var nextRenewalAttempt = ContinuousClock.now
             var renewalKey: PrivateKey?
 
@@ -278,6 +279,7 @@ public final class AgentService: Sendable {
                 case .tick:
                     let now = ContinuousClock.now
                     var actions = machine.tick(now: now, nowUnixMs: UnixTime.nowMillis())
+                    var reported = false
                     if machine.isEstablished, now >= nextReport {
                         nextReport = now + reportInterval
                         do {
@@ -285,6 +287,7 @@ public final class AgentService: Sendable {
                             var report = HostReportBuilder.report(from: snapshot, collectedUnixMs: UnixTime.nowMillis())
                             if let commands { report.services = await commands.serviceStatuses() }
                             actions += machine.report(report)
+                            reported = true
                         } catch {
                             logger.warning("collecting host metrics failed", ["error": "\(error)"])
                         }
@@ -306,7 +309,14 @@ public final class AgentService: Sendable {
                             logger.error("cannot prepare a certificate renewal", ["error": "\(error)"])
                         }
                     }
-                    return try await perform(actions)
+                    guard try await perform(actions) else { return false }
+                    if reported, startupPagesPending {
+                        // Start-up is over for this session: connecting, the handshake, the first report.
+                        startupPagesPending = false
+                        let advised = StartupPages.release()
+                        logger.debug("paged out start-up pages", ["bytes": advised.map { "\($0)" } ?? "not supported"])
+                    }
+                    return true
                 case .shutdown(let reason):
                     return try await perform(machine.shutdown(reason: reason))
                 case .commandUpdate(let message):

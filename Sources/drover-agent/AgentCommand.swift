@@ -150,6 +150,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.proxyAddress = proxyAddress ?? Self.environment("DROVER_PROXY_ADDRESS") ?? "0.0.0.0"
         configuration.revertAfter = revert == .zero ? nil : revert
         configuration.router = try routerChoice()
+        configuration.releaseStartupPages = true
         return configuration
     }
 

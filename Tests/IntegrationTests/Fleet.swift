@@ -117,7 +117,8 @@ final class Fleet: @unchecked Sendable {
         pin: String? = nil,
         reportInterval: String = "0.5",
         run: Int = 1,
-        extra: [String] = []
+        extra: [String] = [],
+        environment: [String: String] = [:]
     ) throws -> ManagedProcess {
         var arguments = [
             "--controller", "127.0.0.1:\(port)", "--state-dir", stateDirectory(name), "--name", name,
@@ -126,7 +127,7 @@ final class Fleet: @unchecked Sendable {
         ]
         if let token { arguments += ["--token", token] }
         if let pin { arguments += ["--ca-pin", pin] }
-        return try scope.start("\(name)-\(run)", Binaries.agent, arguments + extra)
+        return try scope.start("\(name)-\(run)", Binaries.agent, arguments + extra, environment: environment)
     }
 
     func stateDirectory(_ name: String) -> String {
