@@ -336,22 +336,36 @@ func testServiceSpec(name: String, workload: String, publicPort: Int, startPerio
     """
 }
 
-/// A TCP port on 127.0.0.0/8 nobody listens on right now.
+/// A port for a service the fleet's agents listen on: free on 127.0.0.1 and on every agent
+/// address, and below the kernel's ephemeral range (32768–60999 by default), so no outgoing
+/// connection (an agent's, bound to its own address) can take it between this check and the
+/// service's start. A port from `bind(:0)` is ephemeral, free only on the address it was
+/// asked for, and was once taken by an agent's controller connection on 127.0.0.4.
 func freeLoopbackPort() throws -> Int {
+    let rangeText = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
+    let ephemeralStart = rangeText?.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
+    let range = 20_000..<max(ephemeralStart, 20_001)
+    for _ in 0..<200 {
+        let port = Int.random(in: range)
+        if (["127.0.0.1"] + RolloutTests.addresses).allSatisfy({ canBind(address: $0, port: port) }) { return port }
+    }
+    throw PollTimeout(what: "a port free on every fleet address below \(ephemeralStart)")
+}
+
+/// Whether a TCP listener could bind `address:port` now.
+private func canBind(address: String, port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { return false }
     defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+    var socketAddress = sockaddr_in()
+    socketAddress.sin_family = sa_family_t(AF_INET)
+    socketAddress.sin_addr.s_addr = inet_addr(address)
+    socketAddress.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &socketAddress) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
         }
     }
-    guard bound else { throw PollTimeout(what: "a free port (errno \(errno))") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Runs a shell command to its end.

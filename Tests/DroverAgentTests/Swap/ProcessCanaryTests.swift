@@ -48,7 +48,13 @@ import Testing
                 let share20 = Double(first["v2", default: 0]) / 20
                 #expect(abs(share20 - 20) <= 3, "v2 got \(share20) % at 2,000 bp")
 
-                // The host report counts what the proxy saw per version.
+                // The host report counts what the proxy saw per version. The proxy counts a
+                // request just after flushing its response, so the client can be a step ahead.
+                try await eventually("the proxy to count the last requests") {
+                    let traffic = await handler.serviceStatuses().first?.traffic ?? []
+                    return traffic.first { $0.version == "v2" }?.requests ?? 0 >= UInt64(first["v2", default: 0])
+                        && traffic.first { $0.version == "v1" }?.requests ?? 0 >= UInt64(first["v1", default: 0])
+                }
                 let status = try #require(await handler.serviceStatuses().first)
                 #expect(status.version == "v1" && status.canaryVersion == "v2" && status.canaryWeightBp == 2_000)
                 let traffic = try #require(status.traffic.first { $0.version == "v2" })
