@@ -13,8 +13,8 @@ import Musl
 /// enrollment and the handshake, and the unwind tables `dispatch_main` reads when it parks the
 /// main thread. Those are clean file pages; the kernel would drop them under memory pressure,
 /// but on a quiet host they stay mapped and count in the agent's RSS. Once a session is up and
-/// its first report sent, the agent advises `MADV_PAGEOUT` (Linux 5.4+) on its file-backed,
-/// read-only mappings, and the loop faults its own working set back in within one interval.
+/// its first report sent, the agent advises `MADV_PAGEOUT` (Linux 5.4+) on the file pages of its
+/// private file mappings, and the loop faults its own working set back in within one interval.
 ///
 /// - Only file pages go: `/proc/self/pagemap` tells which pages of a mapping are private,
 ///   anonymous copies (relocated data, written globals), and those are left out of the advice,
@@ -41,8 +41,9 @@ public enum StartupPages {
         }
     }
 
-    /// The file-backed, readable mappings in `maps`, the text of `/proc/PID/maps`; other lines
-    /// (anonymous memory, `[vdso]`, unreadable guard pages) are skipped.
+    /// The readable, private mappings of files in `maps`, the text of `/proc/PID/maps`; other
+    /// lines (anonymous memory, `[vdso]`, guard pages, shared mappings, memfd and device
+    /// mappings, whose pages are shared memory rather than a file's) are skipped.
     public static func candidates(inMaps maps: String) -> [Mapping] {
         var result: [Mapping] = []
         for line in maps.split(separator: "\n") {
@@ -56,9 +57,12 @@ public enum StartupPages {
                 rest = rest[space...]
             }
             let path = rest.drop(while: { $0 == " " })
-            guard fields.count == 5, path.hasPrefix("/") else { continue }
+            guard fields.count == 5, path.hasPrefix("/"), !path.hasPrefix("/memfd:"), !path.hasPrefix("/dev/") else {
+                continue
+            }
             let permissions = Array(fields[1].utf8)
-            guard permissions.count == 4, permissions[0] == UInt8(ascii: "r") else { continue }
+            guard permissions.count == 4, permissions[0] == UInt8(ascii: "r"), permissions[3] == UInt8(ascii: "p")
+            else { continue }
             let bounds = fields[0].split(separator: "-")
             guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16),
                 start < end

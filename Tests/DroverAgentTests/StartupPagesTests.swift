@@ -18,6 +18,10 @@ import Testing
         7f3a20e42000-7f3a20f20000 r--p 00342000 fd:01 5123       /usr/lib/x86_64-linux-gnu/libcrypto.so.3
         7f3a21000000-7f3a21001000 ---p 00000000 fd:01 5123       /usr/lib/x86_64-linux-gnu/libcrypto.so.3
         7f3a21100000-7f3a21101000 r--p 00000000 fd:01 6001       /opt/my dir/lib with spaces.so (deleted)
+        7f3a21200000-7f3a21300000 rw-s 00000000 00:1a 7001       /dev/shm/segment
+        7f3a21300000-7f3a21400000 r--p 00000000 00:01 7002       /memfd:jit (deleted)
+        7f3a21400000-7f3a21401000 r--p 00000000 00:06 7003       /dev/zero (deleted)
+        7f3a21500000-7f3a21600000 r--s 00000000 fd:01 7004       /var/lib/shared.db
         7ffd5a9f2000-7ffd5aa13000 rw-p 00000000 00:00 0          [stack]
         7ffd5ab6e000-7ffd5ab72000 r--p 00000000 00:00 0          [vvar]
         7ffd5ab72000-7ffd5ab74000 r-xp 00000000 00:00 0          [vdso]
