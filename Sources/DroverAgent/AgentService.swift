@@ -214,13 +214,30 @@ public final class AgentService: Sendable {
             var renewalKey: PrivateKey?
 
             func perform(_ actions: [ClientSessionStateMachine.Action]) async throws -> Bool {
+                // Frames due together (a heartbeat and the host report of the same tick) leave
+                // with one flush: one TLS record and one wake-up of the controller, not two.
+                var sends: [Envelope] = []
                 for action in actions {
+                    if case .send = action {} else if !sends.isEmpty {
+                        try await writer.write(contentsOf: sends)
+                        sends.removeAll()
+                    }
                     switch action {
                     case .send(let envelope):
-                        try await writer.write(envelope)
+                        sends.append(envelope)
                     case .established(let session):
                         writer.apply(session)
                         outcome.established = true
+                        // Most heartbeats get no answer (§7.1): a controller host that vanished shows
+                        // in TCP instead, as reports stay unacknowledged.
+                        let unacknowledgedLimit = Int(clamping: (session.heartbeatInterval * 3).milliseconds)
+                        do {
+                            try await connection.channel.channel.setOption(
+                                .unacknowledgedDataTimeout, value: unacknowledgedLimit
+                            ).get()
+                        } catch {
+                            logger.warning("cannot limit unacknowledged data (TCP_USER_TIMEOUT)", ["error": "\(error)"])
+                        }
                         logger.notice("session established", [
                             "host.id": session.hostID, "controller.version": session.peerVersion,
                             "heartbeat.interval": "\(session.heartbeatInterval)",
@@ -268,6 +285,7 @@ public final class AgentService: Sendable {
                         logger.debug(text)
                     }
                 }
+                try await writer.write(contentsOf: sends)
                 return true
             }
 

@@ -33,6 +33,15 @@ struct ControllerRunCommand: AsyncParsableCommand {
     var heartbeatInterval: DurationArgument?
 
     @Option(
+        name: .customLong("heartbeat-request-every"),
+        help: ArgumentHelp(
+            "Agents send every N-th heartbeat as a request the controller answers, the others one-way (1: all answered).",
+            discussion:
+                "Answers are most of what idle agents cost the controller. An agent notices a hung controller within N + 3 heartbeat intervals; a lost agent is noticed after 3 intervals whatever N is."
+        ))
+    var heartbeatRequestEvery: UInt32 = WireProtocol.defaultHeartbeatRequestEvery
+
+    @Option(
         name: .customLong("certificate-lifetime"),
         help: "Lifetime of agent certificates, e.g. 90d (agents renew at 2/3).")
     var certificateLifetime: DurationArgument = DurationArgument(argument: "90d")!
@@ -71,8 +80,13 @@ struct ControllerRunCommand: AsyncParsableCommand {
         guard maxOpening >= 1 else {
             throw ValidationError("--max-opening must be at least 1, got \(maxOpening)")
         }
+        guard (1...WireProtocol.maxHeartbeatRequestEvery).contains(heartbeatRequestEvery) else {
+            throw ValidationError(
+                "--heartbeat-request-every must be 1...\(WireProtocol.maxHeartbeatRequestEvery), got \(heartbeatRequestEvery)")
+        }
         var policy = ServerHelloPolicy()
         if let heartbeatInterval { policy.heartbeatInterval = heartbeatInterval.duration }
+        policy.heartbeatRequestEvery = heartbeatRequestEvery
         var configuration = ControllerConfiguration(
             dataDirectory: data.dataDirectory, listenHost: host, listenPort: port,
             serverNames: serverNames.isEmpty ? ["localhost"] : serverNames, helloPolicy: policy,

@@ -183,6 +183,12 @@ public struct ClientSessionStateMachine: Sendable {
             beat.sequence = heartbeatSequence
             beat.sentUnixMs = nowUnixMs
             return [.send(.request(.heartbeat(beat), id: id))]
+        case .sendOneWay(let heartbeatSequence):
+            phase = .established(correlator, tracker, reportSequence: sequence)
+            var beat = Drover_V1_Heartbeat()
+            beat.sequence = heartbeatSequence
+            beat.sentUnixMs = nowUnixMs
+            return [.send(.oneWay(.heartbeat(beat)))]
         }
     }
 
@@ -270,7 +276,8 @@ public struct ClientSessionStateMachine: Sendable {
             var correlator = RequestCorrelator(role: .initiator, limits: session.limits, firstRequestID: 3)
             switch kind {
             case .agent:
-                let tracker = HeartbeatTracker(interval: session.heartbeatInterval, start: now)
+                let tracker = HeartbeatTracker(
+                    interval: session.heartbeatInterval, requestEvery: session.heartbeatRequestEvery, start: now)
                 phase = .established(correlator, tracker, reportSequence: 0)
                 return [.established(session)]
             case .enrollment(let request):

@@ -1,7 +1,9 @@
 /// The agent's heartbeat schedule and the "controller lost" decision (Protocol/README.md §7.1).
 ///
-/// Pure: the caller passes the time. A heartbeat is due every `interval`; the controller is
-/// lost when the oldest unanswered heartbeat request is `missedLimit` intervals old.
+/// Pure: the caller passes the time. A heartbeat is due every `interval`: the first and then
+/// every `requestEvery`-th one as a request, the others one-way (the controller counts them as
+/// signs of life and answers nothing). The controller is lost when the oldest unanswered
+/// heartbeat request is `missedLimit` intervals old.
 public struct HeartbeatTracker: Hashable, Sendable {
     /// What to do now.
     public enum Action: Hashable, Sendable {
@@ -9,6 +11,8 @@ public struct HeartbeatTracker: Hashable, Sendable {
         case idle
         /// Send a heartbeat request with this sequence number.
         case send(sequence: UInt64)
+        /// Send a one-way heartbeat with this sequence number (no answer comes).
+        case sendOneWay(sequence: UInt64)
         /// No answer for `missedLimit` intervals: close and reconnect.
         case lost
     }
@@ -17,16 +21,19 @@ public struct HeartbeatTracker: Hashable, Sendable {
     public let interval: Duration
     /// Unanswered intervals until the peer counts as lost.
     public let missedLimit: Int
+    /// Every how many heartbeats one is a request.
+    public let requestEvery: Int
     private var nextSendAt: ContinuousClock.Instant
     private var lastSequence: UInt64 = 0
     /// Send time of every unanswered heartbeat, by sequence.
     private var unanswered: [UInt64: ContinuousClock.Instant] = [:]
 
     /// Starts the schedule at `start`: the first heartbeat is due one interval later.
-    public init(interval: Duration, missedLimit: Int = 3, start: ContinuousClock.Instant) {
-        precondition(interval > .zero && missedLimit > 0)
+    public init(interval: Duration, missedLimit: Int = 3, requestEvery: Int = 1, start: ContinuousClock.Instant) {
+        precondition(interval > .zero && missedLimit > 0 && requestEvery > 0)
         self.interval = interval
         self.missedLimit = missedLimit
+        self.requestEvery = requestEvery
         self.nextSendAt = start + interval
     }
 
@@ -37,8 +44,9 @@ public struct HeartbeatTracker: Hashable, Sendable {
         }
         guard now >= nextSendAt else { return .idle }
         lastSequence += 1
-        unanswered[lastSequence] = now
         nextSendAt = now + interval
+        guard (lastSequence - 1) % UInt64(requestEvery) == 0 else { return .sendOneWay(sequence: lastSequence) }
+        unanswered[lastSequence] = now
         return .send(sequence: lastSequence)
     }
 
@@ -68,7 +76,7 @@ public struct HeartbeatMonitor: Hashable, Sendable {
         self.lastHeard = start
     }
 
-    /// A heartbeat request arrived at `now`.
+    /// A heartbeat (request or one-way) arrived at `now`.
     public mutating func heard(at now: ContinuousClock.Instant) {
         if now > lastHeard { lastHeard = now }
     }

@@ -14,16 +14,20 @@ public struct ServerHelloPolicy: Hashable, Sendable {
     public var limits: WireLimits
     /// Heartbeat interval announced to agents.
     public var heartbeatInterval: Duration
+    /// Every how many heartbeats agents send one as a request (`Welcome.heartbeat_request_every`);
+    /// 1 has every heartbeat answered.
+    public var heartbeatRequestEvery: UInt32
     /// Software version, sent as `controller_version`.
     public var softwareVersion: String
 
-    /// Version 1 only, `zlib`, default limits, 5 s heartbeats.
+    /// Version 1 only, `zlib`, default limits, 5 s heartbeats, every sixth one a request.
     public init(
         minVersion: UInt32 = DroverVersion.protocolVersion,
         maxVersion: UInt32 = DroverVersion.protocolVersion,
         capabilities: Set<String> = [WireProtocol.Capability.zlib],
         limits: WireLimits = .default,
         heartbeatInterval: Duration = .milliseconds(Int64(WireProtocol.defaultHeartbeatIntervalMs)),
+        heartbeatRequestEvery: UInt32 = WireProtocol.defaultHeartbeatRequestEvery,
         softwareVersion: String = DroverVersion.software
     ) {
         self.minVersion = minVersion
@@ -31,6 +35,7 @@ public struct ServerHelloPolicy: Hashable, Sendable {
         self.capabilities = capabilities
         self.limits = limits
         self.heartbeatInterval = heartbeatInterval
+        self.heartbeatRequestEvery = heartbeatRequestEvery
         self.softwareVersion = softwareVersion
     }
 
@@ -66,9 +71,11 @@ public struct ServerHelloPolicy: Hashable, Sendable {
         welcome.heartbeatIntervalMs = UInt32(clamping: heartbeatInterval.milliseconds)
         welcome.controllerVersion = softwareVersion
         welcome.hostID = hostID
+        welcome.heartbeatRequestEvery = heartbeatRequestEvery
         let session = NegotiatedSession(
             version: high, capabilities: shared, limits: limits, heartbeatInterval: heartbeatInterval,
-            hostID: hostID, peerVersion: hello.agentVersion)
+            hostID: hostID, peerVersion: hello.agentVersion,
+            heartbeatRequestEvery: Int(min(max(heartbeatRequestEvery, 1), WireProtocol.maxHeartbeatRequestEvery)))
         return .success((welcome, session))
     }
 }
@@ -115,6 +122,8 @@ public struct ClientHelloPolicy: Hashable, Sendable {
     /// Checks the server's `Welcome` and settles the session.
     ///
     /// Capabilities the client did not offer are dropped (a server must not add any).
+    /// `heartbeat_request_every` is taken within 1...``WireProtocol/maxHeartbeatRequestEvery``
+    /// (0, from a controller that predates it, means every heartbeat is a request).
     public func accept(_ welcome: Drover_V1_Welcome) -> Result<NegotiatedSession, SessionError> {
         guard (minVersion...maxVersion).contains(welcome.version) else {
             return .failure(SessionError(
@@ -129,7 +138,9 @@ public struct ClientHelloPolicy: Hashable, Sendable {
             limits: WireLimits(welcome: welcome),
             heartbeatInterval: .milliseconds(Int64(interval)),
             hostID: welcome.hostID,
-            peerVersion: welcome.controllerVersion))
+            peerVersion: welcome.controllerVersion,
+            heartbeatRequestEvery: Int(
+                min(max(welcome.heartbeatRequestEvery, 1), WireProtocol.maxHeartbeatRequestEvery))))
     }
 }
 

@@ -10,6 +10,8 @@ public struct NegotiatedSession: Hashable, Sendable {
     public var limits: WireLimits
     /// How often the agent sends a heartbeat.
     public var heartbeatInterval: Duration
+    /// Every how many heartbeats one is a request (answered); the others are one-way (§7.1).
+    public var heartbeatRequestEvery: Int
     /// The controller's id for this host (empty on enrollment connections).
     public var hostID: String
     /// The peer's software version (informational).
@@ -22,12 +24,14 @@ public struct NegotiatedSession: Hashable, Sendable {
         limits: WireLimits,
         heartbeatInterval: Duration,
         hostID: String,
-        peerVersion: String
+        peerVersion: String,
+        heartbeatRequestEvery: Int = 1
     ) {
         self.version = version
         self.capabilities = capabilities
         self.limits = limits
         self.heartbeatInterval = heartbeatInterval
+        self.heartbeatRequestEvery = max(heartbeatRequestEvery, 1)
         self.hostID = hostID
         self.peerVersion = peerVersion
     }

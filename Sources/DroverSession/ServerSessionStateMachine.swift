@@ -97,6 +97,10 @@ public struct ServerSessionStateMachine: Sendable {
             case .request(let id, let message):
                 return handleRequest(
                     id: id, message, correlator: &correlator, monitor: &monitor, now: now, nowUnixMs: nowUnixMs)
+            case .oneWay(.heartbeat) where kind != .enrollment:
+                // §7.1: a one-way heartbeat is a sign of life that wants no answer.
+                monitor?.heard(at: now)
+                return []
             case .oneWay(let message):
                 return handleOneWay(message)
             case .response(let id, let message):

@@ -160,7 +160,7 @@ struct FleetBench: AsyncParsableCommand {
             failedAttempts: counters.failedAttempts.load(ordering: .relaxed),
             failureCauses: Dictionary(
                 uniqueKeysWithValues: counters.failuresByCause.prefix(8).map { ($0.cause, $0.count) }),
-            lostSessions: counters.lostSessions.load(ordering: .relaxed))
+            lostSessions: counters.lostSessions.load(ordering: .relaxed), lossCauses: counters.lossesByCause)
         print(json ? report.json : report.table)
     }
 

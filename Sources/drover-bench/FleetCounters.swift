@@ -20,6 +20,7 @@ final class FleetCounters: Sendable {
     let lostSessions = Atomic<Int>(0)
     private let latencies = NIOLockedValueBox(LatencySamples())
     private let failureCauses = NIOLockedValueBox([String: Int]())
+    private let lossCauses = NIOLockedValueBox([String: Int]())
 
     private struct LatencySamples {
         var recording = false
@@ -47,6 +48,16 @@ final class FleetCounters: Sendable {
         failedAttempts.add(1, ordering: .relaxed)
         failureCauses.withLockedValue { $0[cause, default: 0] += 1 }
     }
+
+    /// One established session that ended without the controller's goodbye (also counted in
+    /// ``lostSessions``), tallied by `cause`.
+    func recordLoss(_ cause: String) {
+        lostSessions.add(1, ordering: .relaxed)
+        lossCauses.withLockedValue { $0[cause, default: 0] += 1 }
+    }
+
+    /// Lost sessions by cause.
+    var lossesByCause: [String: Int] { lossCauses.withLockedValue { $0 } }
 
     /// Failed attempts by cause, most frequent first.
     var failuresByCause: [(cause: String, count: Int)] {

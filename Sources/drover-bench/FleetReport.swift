@@ -52,6 +52,8 @@ struct FleetReport: Encodable {
     /// The most frequent causes of failed attempts, with their counts.
     var failureCauses: [String: Int] = [:]
     var lostSessions: Int
+    /// Why the lost sessions ended, with their counts.
+    var lossCauses: [String: Int] = [:]
 
     var cpuOK: Bool { steady.cpuShare < Self.cpuTarget }
     var rssOK: Bool { steady.rssMax < Self.rssTargetBytes }
@@ -89,6 +91,12 @@ struct FleetReport: Encodable {
         for (cause, count) in failureCauses.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key })
         {
             lines.append("        \(count) × \(cause)")
+        }
+        if !lossCauses.isEmpty {
+            lines.append("    sessions lost, by cause")
+            for (cause, count) in lossCauses.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+                lines.append("        \(count) × \(cause)")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -15,10 +15,11 @@ import Synchronization
 /// `/proc`, and the loop ticks once a second rather than four times (10,000 agents share one
 /// process, and the controller sees the same traffic either way).
 ///
-/// Report-to-inventory latency: the report is written immediately before a heartbeat request
-/// on the same connection. The controller handles a session's frames one at a time, in order,
-/// and hands a report to the inventory before it reads the next frame, so the heartbeat's answer
-/// arrives only after the report is in the inventory. The time from writing the report to that
+/// Report-to-inventory latency: the report is written immediately before a heartbeat, in the
+/// same flush; the reports written before a heartbeat request (every sixth by default, the
+/// others are one-way, §7.1) are the samples. The controller handles a session's frames one at
+/// a time, in order, and hands a report to the inventory before it reads the next frame, so the
+/// heartbeat's answer arrives only after the report is in the inventory. The time from writing the report to that
 /// answer is therefore an upper bound of the report's way into the inventory (it adds the
 /// heartbeat's own trip back).
 struct SimulatedAgent: Sendable {
@@ -52,12 +53,14 @@ struct SimulatedAgent: Sendable {
             var delay: Duration
             do {
                 let (established, ending) = try await session(context: context, host: &host, counters: counters)
+                // The benchmark is over: its own cancellation ended the session, nothing was lost.
+                if Task.isCancelled { return }
                 if established { backoff.reset() }
                 if case .goodbye(_, let reconnectAfter) = ending {
                     delay = max(reconnectAfter, backoff.nextDelay())
                 } else {
                     if established {
-                        counters.lostSessions.add(1, ordering: .relaxed)
+                        counters.recordLoss(Self.cause(of: ending))
                     } else if case .failed(let reason) = ending {
                         counters.recordFailure("session: \(reason)")
                     }
@@ -69,6 +72,18 @@ struct SimulatedAgent: Sendable {
             }
             do { try await Task.sleep(for: delay) } catch { return }
         }
+    }
+
+    /// Why an established session ended, shortened like ``cause(of:)-(any Error)``.
+    static func cause(of ending: ClientSessionStateMachine.Ending) -> String {
+        let text: String
+        switch ending {
+        case .failed(let reason): text = reason
+        case .refused(let error): text = "refused: \(error)"
+        case .goodbye(let reason, _): text = "goodbye: \(reason)"
+        case .enrolled: text = "enrolled"
+        }
+        return String(text.prefix(while: { $0 != "(" && $0 != "[" }).prefix(100))
     }
 
     /// A failed attempt's error with the parts that differ between attempts (addresses, ports) left out.
@@ -120,6 +135,8 @@ struct SimulatedAgent: Sendable {
                     for action in actions {
                         switch action {
                         case .send(let envelope):
+                            // One flush for the report and the heartbeat, as the agent does.
+                            var frames: [Envelope] = []
                             if case .heartbeat = envelope.message, !envelope.isResponse, machine.isEstablished {
                                 // Every heartbeat carries a report just before it (see the type's comment).
                                 let now = UnixTime.nowMillis()
@@ -133,12 +150,14 @@ struct SimulatedAgent: Sendable {
                                         counters.reportBytes.add(
                                             ((try? sent.serializedBytes()) as [UInt8]?)?.count ?? 0, ordering: .relaxed)
                                     }
-                                    reportWrittenAt = .now
-                                    try await writer.write(reportEnvelope)
-                                    counters.reports.add(1, ordering: .relaxed)
+                                    frames.append(reportEnvelope)
                                 }
                             }
-                            try await writer.write(envelope)
+                            frames.append(envelope)
+                            // Only a heartbeat request is answered, so only its report gets a latency sample.
+                            if frames.count > 1, envelope.requestID != 0 { reportWrittenAt = .now }
+                            try await writer.write(contentsOf: frames)
+                            counters.reports.add(frames.count - 1, ordering: .relaxed)
                         case .established(let session):
                             writer.apply(session)
                             established = true

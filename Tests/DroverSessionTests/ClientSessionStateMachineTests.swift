@@ -5,12 +5,13 @@ import Testing
 @Suite struct ClientSessionStateMachineTests {
     let start = ContinuousClock.now
 
-    func welcome(hostID: String = "h-abc", heartbeatMs: UInt32 = 1000) -> Frame {
+    func welcome(hostID: String = "h-abc", heartbeatMs: UInt32 = 1000, requestEvery: UInt32 = 0) -> Frame {
         var welcome = Drover_V1_Welcome()
         welcome.version = 1
         welcome.capabilities = ["zlib"]
         welcome.heartbeatIntervalMs = heartbeatMs
         welcome.hostID = hostID
+        welcome.heartbeatRequestEvery = requestEvery
         return frame(.response(.welcome(welcome), to: 1))
     }
 
@@ -179,6 +180,58 @@ import Testing
             return
         }
         #expect(reason.contains("heartbeats"))
+    }
+
+    @Test func heartbeatsBetweenRequestsGoOneWayWhenTheControllerAsks() {
+        var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
+        _ = machine.start(now: start)
+        guard case .established(let session) = machine.receive(welcome(requestEvery: 3), now: start).first else {
+            Issue.record("expected established")
+            return
+        }
+        #expect(session.heartbeatRequestEvery == 3)
+        var beats: [(sequence: UInt64, requestID: UInt32)] = []
+        for tick in 1...15 {  // every 0.5 s
+            let now = start + .milliseconds(500 * tick)
+            for envelope in sent(machine.tick(now: now, nowUnixMs: 0)) {
+                guard case .heartbeat(let beat) = envelope.message else { continue }
+                beats.append((beat.sequence, envelope.requestID))
+                if envelope.requestID != 0 {
+                    _ = machine.receive(frame(.response(heartbeat(beat.sequence), to: envelope.requestID)), now: now)
+                }
+            }
+        }
+        // One heartbeat per interval; the 1st, 4th and 7th are requests (odd ids from 3), the rest one-way.
+        #expect(beats.map(\.sequence) == Array(1...7))
+        #expect(beats.map(\.requestID) == [3, 0, 0, 5, 0, 0, 7])
+        #expect(machine.isEstablished)
+    }
+
+    @Test func aControllerThatPredatesSparseHeartbeatsGetsOnlyRequests() {
+        for requestEvery: UInt32 in [0, 1] {
+            var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
+            _ = machine.start(now: start)
+            _ = machine.receive(welcome(requestEvery: requestEvery), now: start)
+            var ids: [UInt32] = []
+            for second in 1...4 {
+                for envelope in sent(machine.tick(now: start + .seconds(second), nowUnixMs: 0)) {
+                    guard case .heartbeat(let beat) = envelope.message else { continue }
+                    ids.append(envelope.requestID)
+                    _ = machine.receive(frame(.response(heartbeat(beat.sequence), to: envelope.requestID)), now: start)
+                }
+            }
+            #expect(ids == [3, 5, 7, 9])
+        }
+    }
+
+    @Test func anOutsizedRequestSpacingIsCapped() {
+        var machine = ClientSessionStateMachine(kind: .agent, policy: ClientHelloPolicy())
+        _ = machine.start(now: start)
+        guard case .established(let session) = machine.receive(welcome(requestEvery: 1000), now: start).first else {
+            Issue.record("expected established")
+            return
+        }
+        #expect(session.heartbeatRequestEvery == Int(WireProtocol.maxHeartbeatRequestEvery))
     }
 
     @Test func commandsAreHandedOverAndAnsweredAsResponses() {

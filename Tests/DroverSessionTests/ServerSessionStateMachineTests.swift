@@ -86,6 +86,45 @@ import Testing
         #expect(reason.contains("lost"))
     }
 
+    @Test func welcomeAsksForEverySixthHeartbeatAsARequestByDefault() {
+        var machine = ServerSessionStateMachine(kind: .agent(hostID: "h-abc"), policy: policy, openedAt: start)
+        let actions = machine.receive(helloFrame(), now: start, nowUnixMs: 0)
+        guard case .send(let envelope) = actions.first, case .welcome(let welcome) = envelope.message,
+            case .established(let session) = actions.last
+        else {
+            Issue.record("expected Welcome + established, got \(actions)")
+            return
+        }
+        #expect(welcome.heartbeatRequestEvery == 6)
+        #expect(session.heartbeatRequestEvery == 6)
+    }
+
+    @Test func oneWayHeartbeatsKeepTheAgentAliveAndGetNoAnswer() {
+        var machine = established()
+        for second in stride(from: 5, through: 60, by: 5) {
+            let actions = machine.receive(
+                frame(.oneWay(heartbeat(UInt64(second / 5)))), now: start + .seconds(second), nowUnixMs: 0)
+            #expect(actions.isEmpty)
+            #expect(machine.tick(now: start + .seconds(second)).isEmpty)
+        }
+        // Silent from 60 s on: lost at 75 s.
+        #expect(machine.tick(now: start + .seconds(74)).isEmpty)
+        guard case .peerLost = machine.tick(now: start + .seconds(75)).first else {
+            Issue.record("expected the agent to be lost 3 intervals after its last one-way heartbeat")
+            return
+        }
+    }
+
+    @Test func enrollmentConnectionsDoNotCountOneWayHeartbeatsAsLife() {
+        var machine = established(.enrollment)
+        let actions = machine.receive(frame(.oneWay(heartbeat(1))), now: start, nowUnixMs: 0)
+        guard case .log(let text) = actions.first else {
+            Issue.record("expected the heartbeat to be ignored, got \(actions)")
+            return
+        }
+        #expect(text.contains("ignored"))
+    }
+
     @Test func reportsAreDeliveredAndUnknownRequestsAnsweredWithoutClosing() {
         var machine = established()
         var report = Drover_V1_HostReport()

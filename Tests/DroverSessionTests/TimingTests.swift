@@ -37,6 +37,50 @@ import Testing
         #expect(!duplicate)  // a duplicate answer is not outstanding
     }
 
+    @Test func everyNthHeartbeatIsARequestTheOthersOneWay() {
+        var tracker = HeartbeatTracker(interval: .seconds(5), requestEvery: 3, start: start)
+        var actions: [HeartbeatTracker.Action] = []
+        for beat in 1...7 {
+            actions.append(tracker.tick(now: start + .seconds(5 * beat)))
+            // Requests answered late, but within their 3 intervals; 7 stays outstanding.
+            if beat == 3 { _ = tracker.answered(sequence: 1) }
+            if beat == 6 { _ = tracker.answered(sequence: 4) }
+        }
+        #expect(
+            actions == [
+                .send(sequence: 1), .sendOneWay(sequence: 2), .sendOneWay(sequence: 3),
+                .send(sequence: 4), .sendOneWay(sequence: 5), .sendOneWay(sequence: 6), .send(sequence: 7),
+            ])
+        // Only requests wait for answers.
+        #expect(tracker.outstanding == 1)
+        let oneWayAnswered = tracker.answered(sequence: 5)
+        #expect(!oneWayAnswered)
+        let requestAnswered = tracker.answered(sequence: 7)
+        #expect(requestAnswered)
+    }
+
+    @Test func oneWayHeartbeatsDoNotPostponeTheLossOfAnUnansweredRequest() {
+        var tracker = HeartbeatTracker(interval: .seconds(5), requestEvery: 6, start: start)
+        #expect(tracker.tick(now: start + .seconds(5)) == .send(sequence: 1))
+        #expect(tracker.tick(now: start + .seconds(10)) == .sendOneWay(sequence: 2))
+        #expect(tracker.tick(now: start + .seconds(15)) == .sendOneWay(sequence: 3))
+        #expect(tracker.tick(now: start + .seconds(19.9)) == .idle)
+        #expect(tracker.tick(now: start + .seconds(20)) == .lost)
+    }
+
+    @Test func anAnsweredRequestCoversTheOneWayHeartbeatsAfterIt() {
+        var tracker = HeartbeatTracker(interval: .seconds(5), requestEvery: 6, start: start)
+        #expect(tracker.tick(now: start + .seconds(5)) == .send(sequence: 1))
+        let answered = tracker.answered(sequence: 1)
+        #expect(answered)
+        for beat in 2...6 {
+            #expect(tracker.tick(now: start + .seconds(5 * beat)) == .sendOneWay(sequence: UInt64(beat)))
+        }
+        #expect(tracker.tick(now: start + .seconds(35)) == .send(sequence: 7))
+        #expect(tracker.tick(now: start + .seconds(49.9)) == .sendOneWay(sequence: 8))
+        #expect(tracker.tick(now: start + .seconds(50)) == .lost)
+    }
+
     @Test func monitorDeclaresLossAfterThreeSilentIntervals() {
         var monitor = HeartbeatMonitor(interval: .seconds(5), start: start)
         #expect(!monitor.isLost(now: start + .seconds(14.9)))

@@ -24,6 +24,7 @@ enum Fixtures {
         m.heartbeatIntervalMs = 5000
         m.controllerVersion = "0.1.0"
         m.hostID = "host-7f3a9c"
+        m.heartbeatRequestEvery = 6
         return m
     }
 
@@ -31,6 +32,13 @@ enum Fixtures {
         var m = Drover_V1_Heartbeat()
         m.sequence = 42
         m.sentUnixMs = 1_767_225_600_000
+        return m
+    }
+
+    /// The heartbeat after ``heartbeat``, one-way.
+    static var heartbeatBetweenRequests: Drover_V1_Heartbeat {
+        var m = heartbeat
+        m.sequence = 43
         return m
     }
 

@@ -47,7 +47,7 @@ enum VectorCatalog {
                 .request(.hello(Fixtures.hello), id: 1)),
             try valid(
                 "welcome_response",
-                "Controller's answer to the HELLO: WELCOME with RESPONSE flag (0x02) echoing request id 1, version 1 and the default limits.",
+                "Controller's answer to the HELLO: WELCOME with RESPONSE flag (0x02) echoing request id 1, version 1, the default limits and every sixth heartbeat a request.",
                 .response(.welcome(Fixtures.welcome), to: 1)),
             try valid(
                 "heartbeat_request",
@@ -121,6 +121,10 @@ enum VectorCatalog {
                 "extension_type_0x8001_one_way",
                 "Extension-range type 0x8001, one-way, empty payload: decodes; an implementation without the extension ignores it (no reply to id 0).",
                 .oneWay(.unknown(type: 0x8001, payload: ByteBuffer()))),
+            try valid(
+                "heartbeat_one_way",
+                "Agent heartbeat sent one-way (request id 0), as between two requests when WELCOME's heartbeat_request_every is above 1: a sign of life the controller does not answer.",
+                .oneWay(.heartbeat(Fixtures.heartbeatBetweenRequests))),
         ]
         // Guard the compression expectations the descriptions state.
         precondition(!vectors[9].bytes.isEmpty)

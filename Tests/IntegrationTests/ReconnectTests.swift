@@ -42,6 +42,46 @@ import Testing
         }
     }
 
+    @Test func heartbeatRequestSpacingOutOfRangeIsAUsageError() async throws {
+        try await withProcessScope { scope in
+            let dataDirectory = scope.directory.appendingPathComponent("controller").path
+            for value in ["0", "13"] {
+                let process = try scope.start(
+                    "controller-bad-heartbeats-\(value)", Binaries.drover,
+                    [
+                        "controller", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0",
+                        "--heartbeat-request-every", value,
+                    ])
+                #expect(try await process.waitForExit() == 1)
+                #expect(process.stderr.contains("--heartbeat-request-every must be 1...12, got \(value)"))
+            }
+        }
+    }
+
+    /// With 1 s heartbeats only every sixth is a request: an agent that counted one-way
+    /// heartbeats as unanswered would give up on the controller after 3 s, and a controller that
+    /// did not count them would call the agent lost 3 s after a request. 9 s covers both.
+    @Test func anAgentKeepsItsSessionWhileMostHeartbeatsGoUnanswered() async throws {
+        try await withProcessScope { scope in
+            let fleet = Fleet(scope: scope)
+            try await fleet.startController(heartbeatInterval: "1s")
+            let token = try await fleet.createToken(uses: 1)
+            let agent = try fleet.startAgent("steady", address: "127.0.0.2", token: token, pin: fleet.caPin)
+            let host = try await fleet.waitForReport(from: "steady")
+            let connectedAt = try #require(try fleet.events(kind: "host.connected", hostID: host.id).first).at
+            try await poll(timeout: .seconds(30), "9.5 s since the session began") {
+                Fleet.nowMillis() >= connectedAt + 9_500
+            }
+            let live = try #require(try await fleet.liveHost(named: "steady"))
+            #expect(live["state"] as? String == "ready")
+            #expect((live["last_seen_ms"] as? Int64 ?? 0) >= connectedAt + 9_000)  // still reporting
+            #expect(try fleet.events(kind: "host.connected", hostID: host.id).count == 1)
+            #expect(try fleet.events(kind: "host.disconnected", hostID: host.id).isEmpty)
+            #expect(agent.isRunning)
+            #expect(agent.stderr.components(separatedBy: "session established").count == 2)  // once
+        }
+    }
+
     @Test func agentsReconnectAfterControllerRestart() async throws {
         try await withProcessScope { scope in
             let fleet = Fleet(scope: scope)

@@ -398,6 +398,9 @@ public nonisolated struct Drover_V1_Welcome: Sendable {
   /// the controller's id for this host, from its certificate (empty on enrollment connections)
   public var hostID: String = String()
 
+  /// agent sends every n-th heartbeat as a request, the others one-way (§7.1); 0 or 1 = all requests
+  public var heartbeatRequestEvery: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -430,8 +433,9 @@ public nonisolated struct Drover_V1_Error: Sendable {
   public init() {}
 }
 
-/// HEARTBEAT (0x0004). Agent -> controller as a request every heartbeat_interval_ms;
-/// the controller answers with a Heartbeat RESPONSE echoing `sequence`.
+/// HEARTBEAT (0x0004). Agent -> controller every heartbeat_interval_ms, as a request or, when
+/// Welcome.heartbeat_request_every > 1, one-way in between (§7.1); the controller answers each
+/// request with a Heartbeat RESPONSE echoing `sequence`.
 public nonisolated struct Drover_V1_Heartbeat: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1439,7 +1443,7 @@ nonisolated extension Drover_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Drover_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Welcome"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}capabilities\0\u{3}max_frame_size\0\u{3}max_decompressed_size\0\u{3}max_in_flight\0\u{3}heartbeat_interval_ms\0\u{3}controller_version\0\u{3}host_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}capabilities\0\u{3}max_frame_size\0\u{3}max_decompressed_size\0\u{3}max_in_flight\0\u{3}heartbeat_interval_ms\0\u{3}controller_version\0\u{3}host_id\0\u{3}heartbeat_request_every\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1455,6 +1459,7 @@ nonisolated extension Drover_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._M
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatIntervalMs) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.controllerVersion) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.hostID) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatRequestEvery) }()
       default: break
       }
     }
@@ -1485,6 +1490,9 @@ nonisolated extension Drover_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.hostID.isEmpty {
       try visitor.visitSingularStringField(value: self.hostID, fieldNumber: 8)
     }
+    if self.heartbeatRequestEvery != 0 {
+      try visitor.visitSingularUInt32Field(value: self.heartbeatRequestEvery, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1497,6 +1505,7 @@ nonisolated extension Drover_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.heartbeatIntervalMs != rhs.heartbeatIntervalMs {return false}
     if lhs.controllerVersion != rhs.controllerVersion {return false}
     if lhs.hostID != rhs.hostID {return false}
+    if lhs.heartbeatRequestEvery != rhs.heartbeatRequestEvery {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
