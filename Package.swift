@@ -351,6 +351,7 @@ let package = Package(
                 "DroverHost",
                 "DroverAgent",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict

@@ -6,8 +6,11 @@ import NIOCore
 /// Carries out one accepted connection's ``ServerSessionStateMachine`` actions: writes
 /// frames, reports to the ``HostReportSink``, runs enrollment, closes.
 ///
-/// Lives inside one task (the connection's), so it needs no locking.
-final class AgentConnection {
+/// Lives inside one task (the connection's), which runs on the channel's event loop; once the
+/// session is established it is also the connection's ``SessionFastPath`` and handles
+/// heartbeats and host reports right where they are decoded, on the same thread. So it needs
+/// no locking.
+final class AgentConnection: SessionFastPath {
     private var machine: ServerSessionStateMachine
     private var writer: FrameWriter
     private let connectionID: UInt64
@@ -20,6 +23,12 @@ final class AgentConnection {
     /// Why the session ended, for the sink.
     var cause: DisconnectCause { knownCause ?? .failed(closeReason) }
     private(set) var establishedHostID: String?
+    /// Events of the stream finished by ``handle(_:)`` (``SessionFastPath``).
+    private(set) var eventsHandled = 0
+    /// Whether heartbeats and reports may take the fast path: from the end of establishment.
+    private var steady = false
+    /// The fast path closed the connection (its reason stands).
+    private var closedOnEventLoop = false
 
     init(
         kind: ServerSessionStateMachine.Kind,
@@ -40,7 +49,44 @@ final class AgentConnection {
     /// Handles one event; returns whether the connection stays open.
     func handle(_ event: SessionEvent) async throws -> Bool {
         if case .inboundEnded(let error) = event { return await inboundEnded(error) }
+        // Counted once finished: until then, later frames wait their turn behind this event.
+        defer { eventsHandled += 1 }
         return try await perform(actions(for: event))
+    }
+
+    /// Handles a heartbeat or host report of an established session on the event loop
+    /// (``SessionFastPath``); other frames, and every frame before establishment, go to ``handle(_:)``.
+    func handle(_ frame: Frame, write: (ByteBuffer) -> Void) -> SessionFastPathOutcome? {
+        guard steady,
+            let actions = machine.receiveSteady(frame, now: .now, nowUnixMs: UnixTime.nowMillis())
+        else { return nil }
+        for action in actions {
+            switch action {
+            case .send(let envelope):
+                do {
+                    write(try writer.encode(envelope))
+                } catch {
+                    return closeOnEventLoop(reason: "cannot encode \(envelope.message.messageType): \(error)")
+                }
+            case .hostReport(let report):
+                if let hostID = establishedHostID {
+                    services.reportSink.hostReport(hostID: hostID, report: report, receivedAt: UnixTime.nowMillis())
+                }
+            case .close(let envelope, let reason):
+                if let envelope, let bytes = try? writer.encode(envelope) { write(bytes) }
+                return closeOnEventLoop(reason: reason)
+            case .log(let text):
+                services.logger.debug(text, ["peer.address": address])
+            }
+        }
+        return .handled
+    }
+
+    private func closeOnEventLoop(reason: String) -> SessionFastPathOutcome {
+        machine.connectionClosed()
+        closeReason = reason
+        closedOnEventLoop = true
+        return .close
     }
 
     /// What the state machine makes of `event` (synchronous, so out of the async frames).
@@ -63,6 +109,7 @@ final class AgentConnection {
 
     @inline(never)
     private func inboundEnded(_ error: (any Error)?) async -> Bool {
+        if closedOnEventLoop { return false }
         machine.connectionClosed()
         if let wireError = error as? WireError {
             closeReason = "framing error: \(wireError)"
@@ -143,6 +190,8 @@ final class AgentConnection {
             ConnectedHost(
                 hostID: hostID, address: address, agentVersion: session.peerVersion,
                 capabilities: session.capabilities, connectedAt: UnixTime.nowMillis()))
+        // The host is in the inventory: its reports may now go there straight from the event loop.
+        steady = true
     }
 
     @inline(never)

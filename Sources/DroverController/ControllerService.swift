@@ -243,6 +243,8 @@ public final class ControllerService: Sendable {
                         connection.endOpeningPhase()
                         opening.release()
                     })
+                // Heartbeats and reports of the established session are handled on the event loop.
+                connection.installFastPath(handler)
                 do {
                     try await SessionDriver.run(events: inbound) { event in try await handler.handle(event) }
                 } catch {

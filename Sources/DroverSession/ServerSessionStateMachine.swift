@@ -116,6 +116,46 @@ public struct ServerSessionStateMachine: Sendable {
         }
     }
 
+    /// What an established agent session's heartbeats and host reports lead to: a subset of
+    /// ``Action`` that needs no waiting, so it can be carried out where the frame was decoded.
+    public enum SteadyAction: Sendable {
+        /// Write this frame (a heartbeat's answer, or an error answering a request).
+        case send(Envelope)
+        /// A host report arrived.
+        case hostReport(Drover_V1_HostReport)
+        /// Write the frame (if any), then close the connection.
+        case close(Envelope?, reason: String)
+        /// Worth a log line, nothing else.
+        case log(String)
+    }
+
+    /// Handles `frame` if it is one an established agent session gets all the time — a
+    /// heartbeat (request or one-way) or a host report, not a response — and returns what
+    /// to do; returns `nil` for any other frame or phase, which goes to ``receive(_:now:nowUnixMs:)``.
+    ///
+    /// The same decisions as ``receive(_:now:nowUnixMs:)``, narrowed to actions that need no
+    /// waiting: the controller answers these on the channel's event loop, without a hop to the
+    /// session task.
+    public mutating func receiveSteady(_ frame: Frame, now: ContinuousClock.Instant, nowUnixMs: Int64)
+        -> [SteadyAction]?
+    {
+        guard case .agent = kind, case .established(_, .some) = phase, !frame.isResponse,
+            frame.type == .heartbeat || frame.type == .hostReport
+        else { return nil }
+        return receive(frame, now: now, nowUnixMs: nowUnixMs).map { action in
+            switch action {
+            case .send(let envelope): return .send(envelope)
+            case .hostReport(let report): return .hostReport(report)
+            case .close(let envelope, let reason): return .close(envelope, reason: reason)
+            case .log(let text): return .log(text)
+            default:
+                // Heartbeats and reports lead to nothing else (pinned by the state machine's tests).
+                assertionFailure("unexpected action for a \(frame.type) frame: \(action)")
+                return .log("unexpected action for a \(frame.type) frame: \(action)")
+            }
+        }
+    }
+
     /// Periodic check: no `Hello` in time, an enrollment that drags on, or an agent silent
     /// for 3 heartbeat intervals (lost) ends the connection.
     public mutating func tick(now: ContinuousClock.Instant) -> [Action] {

@@ -58,6 +58,21 @@ public struct SessionConnection: Sendable {
         pipeline.fireUserInboundEventTriggered(SessionInputHandler.OpeningPhaseEnded())
     }
 
+    /// Lets `fastPath` handle frames on the event loop from now on, ahead of the session task.
+    /// Call from the session task running on the channel's event loop (``EventLoopTaskExecutor``);
+    /// anywhere else it does nothing, and every frame keeps going to the task.
+    public func installFastPath(_ fastPath: any SessionFastPath) {
+        guard pipeline.eventLoop.inEventLoop else {
+            assertionFailure("installFastPath called off the channel's event loop")
+            return
+        }
+        do {
+            try pipeline.syncOperations.handler(type: SessionInputHandler.self).install(fastPath)
+        } catch {
+            // The channel closed and its handlers are gone: the task sees the end of its stream.
+        }
+    }
+
     /// Asks the session to send `command` to its agent; safe from any thread.
     public func requestCommand(_ command: Drover_V1_Command) {
         pipeline.fireUserInboundEventTriggered(SessionInputHandler.CommandRequest(command: command))

@@ -11,6 +11,9 @@ import NIOCore
 /// loop), and after the opening phase a healthy, chatty session gets no ticks at all:
 /// every tick-driven decision of a session (Hello and enrollment deadlines, heartbeat loss) is
 /// about silence or about the opening phase.
+///
+/// With a ``SessionFastPath`` installed, frames it takes are handled here, on the event loop,
+/// and never reach the task; their answers are flushed once per read.
 public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = Frame
     public typealias InboundOut = SessionEvent
@@ -64,6 +67,10 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
 
     private let ticker: SessionTicker
     private var policy: TickPolicy { ticker.policy }
+    private var fastPath: (any SessionFastPath)?
+    /// Events passed on to the session task, to compare with the fast path's ``SessionFastPath/eventsHandled``.
+    private var eventsForwarded = 0
+    private var flushPending = false
     private var openingEnded = false
     private var openedAt = NIODeadline.now()
     private var lastInboundAt = NIODeadline.now()
@@ -83,16 +90,56 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         stopTicking(context: context)
+        fastPath = nil
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
         stopTicking(context: context)
+        fastPath = nil
         context.fireChannelInactive()
+    }
+
+    /// Takes `fastPath` into use for the frames that arrive from now on (call on the channel's loop).
+    public func install(_ fastPath: any SessionFastPath) {
+        self.fastPath = fastPath
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastInboundAt = .now()
-        context.fireChannelRead(wrapInboundOut(.frame(unwrapInboundIn(data))))
+        let frame = unwrapInboundIn(data)
+        var wrote = false
+        if let fastPath, fastPath.eventsHandled == eventsForwarded,
+            let outcome = fastPath.handle(
+                frame,
+                write: {
+                    context.write(NIOAny($0), promise: nil)
+                    wrote = true
+                })
+        {
+            if wrote { flushPending = true }
+            if outcome == .close {
+                self.fastPath = nil
+                flushPending = false
+                context.flush()
+                context.close(promise: nil)
+            }
+            return
+        }
+        forward(.frame(frame), context: context, readComplete: false)
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        if flushPending {
+            flushPending = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    private func forward(_ event: SessionEvent, context: ChannelHandlerContext, readComplete: Bool) {
+        eventsForwarded += 1
+        context.fireChannelRead(wrapInboundOut(event))
+        if readComplete { context.fireChannelReadComplete() }
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -101,13 +148,11 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
             return
         }
         if let request = event as? ShutdownRequest {
-            context.fireChannelRead(wrapInboundOut(.shutdown(reason: request.reason)))
-            context.fireChannelReadComplete()
+            forward(.shutdown(reason: request.reason), context: context, readComplete: true)
             return
         }
         if let request = event as? CommandRequest {
-            context.fireChannelRead(wrapInboundOut(.command(request.command)))
-            context.fireChannelReadComplete()
+            forward(.command(request.command), context: context, readComplete: true)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -134,8 +179,7 @@ public final class SessionInputHandler: ChannelInboundHandler, RemovableChannelH
         if Self.isDue(
             now: now, openedAt: openedAt, lastInboundAt: lastInboundAt, policy: policy, openingEnded: openingEnded)
         {
-            context.fireChannelRead(wrapInboundOut(.tick))
-            context.fireChannelReadComplete()
+            forward(.tick, context: context, readComplete: true)
         }
     }
 }

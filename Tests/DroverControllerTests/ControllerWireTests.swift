@@ -214,6 +214,8 @@ import Testing
             }
             try await pollUntil { harness.sink.calls.count >= 3 }
             #expect(harness.sink.calls.prefix(2) == [.connected(enrolled.hostID), .report(enrolled.hostID, 1)])
+            // Established sessions' reports skip the session task (SessionFastPath).
+            #expect(harness.sink.reportsFromTheEventLoop == [true])
             guard case .disconnected(enrolled.hostID, "shutdown") = harness.sink.calls.last else {
                 Issue.record("expected a disconnect, got \(harness.sink.calls)")
                 return

@@ -312,3 +312,68 @@ import Testing
 extension ContinuousClock.Instant {
     static func + (lhs: Self, rhs: Double) -> Self { lhs + .milliseconds(Int64(rhs * 1000)) }
 }
+
+/// ``ServerSessionStateMachine/receiveSteady(_:now:nowUnixMs:)``: which frames it takes and
+/// that its decisions are those of ``ServerSessionStateMachine/receive(_:now:nowUnixMs:)``.
+@Suite struct SteadyFrameTests {
+    let start = ContinuousClock.now
+
+    func established(_ kind: ServerSessionStateMachine.Kind = .agent(hostID: "h-abc")) -> ServerSessionStateMachine {
+        var hello = Drover_V1_Hello()
+        hello.minVersion = 1
+        hello.maxVersion = 1
+        var machine = ServerSessionStateMachine(kind: kind, policy: ServerHelloPolicy(), openedAt: start)
+        _ = machine.receive(frame(.request(.hello(hello), id: 1)), now: start, nowUnixMs: 0)
+        return machine
+    }
+
+    @Test func heartbeatsAndReportsOfAnEstablishedAgentSession() {
+        var machine = established()
+        guard case .send(let answer)? = machine.receiveSteady(
+            frame(.request(heartbeat(7), id: 3)), now: start, nowUnixMs: 99)?.first,
+            case .heartbeat(let beat) = answer.message
+        else {
+            Issue.record("expected the heartbeat's answer")
+            return
+        }
+        #expect(answer.isResponse && answer.requestID == 3 && beat.sequence == 7 && beat.sentUnixMs == 99)
+        #expect(machine.receiveSteady(frame(.oneWay(heartbeat(8))), now: start, nowUnixMs: 0)?.isEmpty == true)
+        var report = Drover_V1_HostReport()
+        report.sequence = 4
+        guard case .hostReport(let delivered)? = machine.receiveSteady(
+            frame(.oneWay(.hostReport(report))), now: start, nowUnixMs: 0)?.first
+        else {
+            Issue.record("expected the report")
+            return
+        }
+        #expect(delivered.sequence == 4)
+    }
+
+    @Test func everythingElseIsLeftToReceive() {
+        var opening = ServerSessionStateMachine(kind: .agent(hostID: "h-abc"), policy: ServerHelloPolicy(), openedAt: start)
+        #expect(opening.receiveSteady(frame(.request(heartbeat(1), id: 3)), now: start, nowUnixMs: 0) == nil)
+        var enrollment = established(.enrollment)
+        #expect(enrollment.receiveSteady(frame(.request(heartbeat(1), id: 3)), now: start, nowUnixMs: 0) == nil)
+        var machine = established()
+        var goodbye = Drover_V1_Goodbye()
+        goodbye.reason = "bye"
+        #expect(machine.receiveSteady(frame(.oneWay(.goodbye(goodbye))), now: start, nowUnixMs: 0) == nil)
+        #expect(machine.receiveSteady(frame(.response(heartbeat(1), to: 2)), now: start, nowUnixMs: 0) == nil)
+        #expect(!machine.isClosed)
+    }
+
+    @Test func aViolationClosesLikeReceiveDoes() {
+        var machine = established()
+        // Even ids are the controller's: a request with one is a fatal protocol violation.
+        guard case .close(let notice?, let reason)? = machine.receiveSteady(
+            frame(.request(heartbeat(1), id: 4)), now: start, nowUnixMs: 0)?.first
+        else {
+            Issue.record("expected a close")
+            return
+        }
+        #expect(notice.message.errorPayload?.code == .protocolViolation)
+        #expect(reason.contains("parity"))
+        #expect(machine.isClosed)
+        #expect(machine.receiveSteady(frame(.oneWay(heartbeat(2))), now: start, nowUnixMs: 0) == nil)
+    }
+}
