@@ -247,6 +247,7 @@ let package = Package(
             dependencies: [
                 "DroverAgent",
                 "DroverAPI",
+                "DroverInventory",
                 "DroverProxy",
                 "DroverSession",
                 "DroverWire",

@@ -24,7 +24,7 @@ public struct InventoryHost: Sendable {
     public internal(set) var lastSeenAt: Int64
     /// The newest report, if any arrived since the controller started.
     public internal(set) var latestReport: Drover_V1_HostReport?
-    /// Reduced reports: the last quarter hour at full resolution, minute averages before.
+    /// Reduced reports: the last five minutes at full resolution, minute averages before.
     public internal(set) var history: SampleHistory
     /// Conditions currently raised.
     public internal(set) var conditions: Set<HostCondition> = []

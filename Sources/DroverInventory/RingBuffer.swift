@@ -8,12 +8,18 @@ public struct RingBuffer<Element: Sendable>: Sendable {
     /// Index of the oldest element once `storage` is full.
     private var head = 0
 
-    /// An empty buffer holding at most `capacity` (at least 1) elements.
+    /// An empty buffer holding at most `capacity` (at least 1) elements, its storage allocated
+    /// at once.
     ///
-    /// Storage grows as elements arrive (nothing is reserved up front: a host that just
-    /// connected should not cost a full history), and is trimmed to `capacity` once full.
+    /// Why up front: storage grown as elements arrive doubles its allocation on the way and
+    /// leaves the outgrown blocks behind in the allocator. Measured with `drover-bench
+    /// inventory-memory` (10,000 hosts, 80 minutes of reports), growing histories cost the
+    /// controller 6.4 KB per host of resident memory for 3.4 KB of samples. Allocated at once,
+    /// a host costs its full history from its first report, and the controller's memory right
+    /// after the fleet connects is what it will be an hour later.
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
+        storage.reserveCapacity(self.capacity)
     }
 
     /// How many elements are held.
@@ -27,8 +33,6 @@ public struct RingBuffer<Element: Sendable>: Sendable {
     public mutating func append(_ element: Element) -> Element? {
         if storage.count < capacity {
             storage.append(element)
-            // Growth doubles the allocation; once full, give back what will never be used.
-            if storage.count == capacity, storage.capacity > capacity { storage = Array(storage) }
             return nil
         }
         let evicted = storage[head]

@@ -6,6 +6,9 @@ struct BenchMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drover-bench",
         abstract: "Drover benchmarks. Build with -c release; every figure comes with a same-run baseline.",
-        subcommands: [WireBench.self, AgentFootprint.self, FleetBench.self, RolloutBench.self, ProxyBench.self, TLSLoop.self]
+        subcommands: [
+            WireBench.self, AgentFootprint.self, FleetBench.self, InventoryMemory.self, RolloutBench.self, ProxyBench.self,
+            TLSLoop.self,
+        ]
     )
 }

@@ -167,11 +167,11 @@ struct FleetInventoryTests {
             ])
     }
 
-    @Test("history keeps more than an hour: every report of the last quarter hour, minute averages before")
+    @Test("history keeps more than an hour: every report of the last five minutes, minute averages before")
     func historyBounded() {
         var inventory = connected()
         let history = InventoryConfiguration().makeHistory()
-        #expect(history.recentCapacity >= 180)
+        #expect(history.recentCapacity >= 60)
         #expect(history.minuteCapacity >= 60)
         // Two hours of 5 s reports; the disk fills up at one report in the second hour only.
         let end = t0 + 1_440 * 5_000
@@ -185,7 +185,7 @@ struct FleetInventoryTests {
         #expect(samples.count == host.history.count)
         #expect(samples.count <= history.recentCapacity + history.minuteCapacity + 1)
         #expect(samples.map(\.at) == samples.map(\.at).sorted())
-        // More than an hour back, and the newest quarter hour at full resolution.
+        // More than an hour back, and the newest five minutes at full resolution.
         #expect(samples.first!.at <= end - 3_600_000)
         let recent = samples.suffix(history.recentCapacity)
         #expect(recent.last?.cpuBasisPoints == 1_440)
@@ -200,7 +200,7 @@ struct FleetInventoryTests {
         // The one full-disk report survives averaging (the fullest of its minute is kept).
         #expect(older.contains { $0.diskMaxBasisPoints == 9_500 && $0.diskMaxMountPoint == "/" })
         let lastHour = host.history(since: end - 3_600_000)
-        #expect(lastHour.count >= 60 + history.recentCapacity - 15 * 12)
+        #expect(lastHour.count >= 60 + history.recentCapacity - 5 * 12)
     }
 
     @Test("drain and remove are operator transitions; removed hosts ignore everything")
