@@ -389,7 +389,7 @@ public nonisolated struct Drover_V1_Welcome: Sendable {
   /// max outstanding requests per direction (default 128)
   public var maxInFlight: UInt32 = 0
 
-  /// agent sends a Heartbeat request this often, in ms (default 5000)
+  /// agent sends a Heartbeat this often (a request or one-way, §7.1), in ms (default 5000)
   public var heartbeatIntervalMs: UInt32 = 0
 
   /// software version of the controller (informational)
