@@ -69,9 +69,7 @@ final class AgentConnection: SessionFastPath {
                     return closeOnEventLoop(reason: "cannot encode \(envelope.message.messageType): \(error)")
                 }
             case .hostReport(let report):
-                if let hostID = establishedHostID {
-                    services.reportSink.hostReport(hostID: hostID, report: report, receivedAt: UnixTime.nowMillis())
-                }
+                deliver(report)
             case .close(let envelope, let reason):
                 if let envelope, let bytes = try? writer.encode(envelope) { write(bytes) }
                 return closeOnEventLoop(reason: reason)
@@ -80,6 +78,12 @@ final class AgentConnection: SessionFastPath {
             }
         }
         return .handled
+    }
+
+    /// Hands a report of the established host to the sink (both paths).
+    private func deliver(_ report: Drover_V1_HostReport) {
+        guard let hostID = establishedHostID else { return }
+        services.reportSink.hostReport(hostID: hostID, report: report, receivedAt: UnixTime.nowMillis())
     }
 
     private func closeOnEventLoop(reason: String) -> SessionFastPathOutcome {
@@ -144,9 +148,7 @@ final class AgentConnection: SessionFastPath {
         case .established, .enroll, .renew, .commandAck, .commandProgress, .commandResult, .commandFailed:
             return try await performRare(action)
         case .hostReport(let report):
-            if let hostID = establishedHostID {
-                services.reportSink.hostReport(hostID: hostID, report: report, receivedAt: UnixTime.nowMillis())
-            }
+            deliver(report)
         case .peerLost:
             knownCause = .lost
         case .peerGoodbye(let reason):

@@ -167,6 +167,9 @@ public struct ClientSessionStateMachine: Sendable {
             return [.close(nil, .failed("no WELCOME within \(Self.welcomeTimeout)"))]
         }
         guard case .established(var correlator, var tracker?, let sequence) = phase else { return [] }
+        var beat = Drover_V1_Heartbeat()
+        beat.sentUnixMs = nowUnixMs
+        let isRequest: Bool
         switch tracker.tick(now: now) {
         case .idle:
             return []
@@ -174,22 +177,16 @@ public struct ClientSessionStateMachine: Sendable {
             phase = .closed
             return [.close(nil, .failed("controller did not answer heartbeats for \(tracker.missedLimit) intervals"))]
         case .send(let heartbeatSequence):
-            guard let id = correlator.startRequest() else {
-                phase = .established(correlator, tracker, reportSequence: sequence)
-                return [.log("heartbeat \(heartbeatSequence) skipped: too many requests in flight")]
-            }
-            phase = .established(correlator, tracker, reportSequence: sequence)
-            var beat = Drover_V1_Heartbeat()
-            beat.sequence = heartbeatSequence
-            beat.sentUnixMs = nowUnixMs
-            return [.send(.request(.heartbeat(beat), id: id))]
+            (beat.sequence, isRequest) = (heartbeatSequence, true)
         case .sendOneWay(let heartbeatSequence):
-            phase = .established(correlator, tracker, reportSequence: sequence)
-            var beat = Drover_V1_Heartbeat()
-            beat.sequence = heartbeatSequence
-            beat.sentUnixMs = nowUnixMs
-            return [.send(.oneWay(.heartbeat(beat)))]
+            (beat.sequence, isRequest) = (heartbeatSequence, false)
         }
+        defer { phase = .established(correlator, tracker, reportSequence: sequence) }
+        guard isRequest else { return [.send(.oneWay(.heartbeat(beat)))] }
+        guard let id = correlator.startRequest() else {
+            return [.log("heartbeat \(beat.sequence) skipped: too many requests in flight")]
+        }
+        return [.send(.request(.heartbeat(beat), id: id))]
     }
 
     /// Sends a host report (one-way); its `sequence` is set here, counting from 1.

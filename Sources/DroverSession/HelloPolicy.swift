@@ -75,7 +75,7 @@ public struct ServerHelloPolicy: Hashable, Sendable {
         let session = NegotiatedSession(
             version: high, capabilities: shared, limits: limits, heartbeatInterval: heartbeatInterval,
             hostID: hostID, peerVersion: hello.agentVersion,
-            heartbeatRequestEvery: Int(min(max(heartbeatRequestEvery, 1), WireProtocol.maxHeartbeatRequestEvery)))
+            heartbeatRequestEvery: heartbeatRequestEvery)
         return .success((welcome, session))
     }
 }
@@ -139,8 +139,7 @@ public struct ClientHelloPolicy: Hashable, Sendable {
             heartbeatInterval: .milliseconds(Int64(interval)),
             hostID: welcome.hostID,
             peerVersion: welcome.controllerVersion,
-            heartbeatRequestEvery: Int(
-                min(max(welcome.heartbeatRequestEvery, 1), WireProtocol.maxHeartbeatRequestEvery))))
+            heartbeatRequestEvery: welcome.heartbeatRequestEvery))
     }
 }
 

@@ -11,6 +11,7 @@ public struct NegotiatedSession: Hashable, Sendable {
     /// How often the agent sends a heartbeat.
     public var heartbeatInterval: Duration
     /// Every how many heartbeats one is a request (answered); the others are one-way (§7.1).
+    /// Within 1...``WireProtocol/maxHeartbeatRequestEvery``.
     public var heartbeatRequestEvery: Int
     /// The controller's id for this host (empty on enrollment connections).
     public var hostID: String
@@ -25,13 +26,14 @@ public struct NegotiatedSession: Hashable, Sendable {
         heartbeatInterval: Duration,
         hostID: String,
         peerVersion: String,
-        heartbeatRequestEvery: Int = 1
+        heartbeatRequestEvery announced: UInt32 = 1
     ) {
         self.version = version
         self.capabilities = capabilities
         self.limits = limits
         self.heartbeatInterval = heartbeatInterval
-        self.heartbeatRequestEvery = max(heartbeatRequestEvery, 1)
+        // As announced in `Welcome`: 0 (a controller that predates the field) means every one.
+        self.heartbeatRequestEvery = Int(min(max(announced, 1), WireProtocol.maxHeartbeatRequestEvery))
         self.hostID = hostID
         self.peerVersion = peerVersion
     }

@@ -54,7 +54,7 @@ struct InventoryMemory: ParsableCommand {
         feed(round: 1)
         let fresh = sampler.sample()?.anonymousBytes ?? 0
         let rounds = minutes * 12
-        for round in 2...max(2, rounds) {
+        for round in 2...rounds {
             feed(round: round)
             if round % 120 == 0 { print("inventory-memory: \(round / 12) of \(minutes) minutes fed") }
         }
