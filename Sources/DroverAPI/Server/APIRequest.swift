@@ -10,9 +10,23 @@ public struct APIRequest: Sendable, Equatable {
     public var headers: [String: String]
     /// The body, at most the server's body limit.
     public var body: [UInt8]
+    /// The server-assigned id of this request (`X-Request-Id` in the answer, and in logs and
+    /// the audit log), so an operator can match an error to its log line.
+    public var requestID: String
+    /// The peer's IP address, when the server knows it.
+    public var remoteAddress: String?
 
     /// Creates a request; `target` is the request target (path and optional query).
-    public init(method: String, target: String, headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(
+        method: String,
+        target: String,
+        headers: [String: String] = [:],
+        body: [UInt8] = [],
+        requestID: String = RequestID.make(),
+        remoteAddress: String? = nil
+    ) {
+        self.requestID = requestID
+        self.remoteAddress = remoteAddress
         self.method = method.uppercased()
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         self.path = parts.first.map(String.init) ?? "/"
@@ -32,6 +46,17 @@ public struct APIRequest: Sendable, Equatable {
     /// Path segments, percent-decoded: `/v1/hosts/a%20b` gives `["v1", "hosts", "a b"]`.
     public var pathSegments: [String] {
         path.split(separator: "/").map { PercentDecoding.decode(String($0)) }
+    }
+}
+
+/// Request ids: `req-` and 16 random lowercase hex digits.
+public enum RequestID {
+    /// A fresh id.
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16)
+        return "req-" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 

@@ -9,6 +9,7 @@ struct HTTPConnection: Sendable {
 
     func serve(_ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
         // Errors here are the peer's (bad TLS, reset, garbage): the connection just ends.
+        let remoteAddress = channel.channel.remoteAddress?.ipAddress
         try? await channel.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body = ByteBuffer()
@@ -43,8 +44,10 @@ struct HTTPConnection: Sendable {
                         method: requestHead.method.rawValue,
                         target: requestHead.uri,
                         headers: Dictionary(requestHead.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
-                        body: Array(body.readableBytesView))
-                    let response = await router.respond(to: request)
+                        body: Array(body.readableBytesView),
+                        remoteAddress: remoteAddress)
+                    var response = await router.respond(to: request)
+                    response.headers.append(APIHeader("X-Request-Id", request.requestID))
                     try await write(response, keepAlive: requestHead.isKeepAlive, to: outbound)
                     if !requestHead.isKeepAlive { return }
                 }
