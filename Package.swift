@@ -247,9 +247,11 @@ let package = Package(
             dependencies: [
                 "DroverAgent",
                 "DroverAPI",
+                "DroverController",
                 "DroverInventory",
                 "DroverProxy",
                 "DroverSession",
+                "DroverStore",
                 "DroverWire",
                 "DroverTLS",
                 "DroverTestSupport",
