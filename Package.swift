@@ -247,9 +247,11 @@ let package = Package(
             dependencies: [
                 "DroverAgent",
                 "DroverAPI",
+                "DroverController",
                 "DroverInventory",
                 "DroverProxy",
                 "DroverSession",
+                "DroverStore",
                 "DroverWire",
                 "DroverTLS",
                 "DroverTestSupport",
@@ -263,10 +265,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Replays a corpus normally; built with -sanitize=fuzzer by scripts/fuzz it is a libFuzzer target.
+        // Replays a corpus normally; built with -sanitize=fuzzer by scripts/fuzz it is a libFuzzer
+        // host of several targets (frames, HTTP/1 heads and bodies, API requests, specs, host
+        // reports, agent commands), chosen with --target or DROVER_FUZZ_TARGET.
         .executableTarget(
             name: "drover-fuzz",
             dependencies: [
+                "DroverAgent",
+                "DroverAPI",
+                "DroverController",
+                "DroverInventory",
+                "DroverProxy",
+                "DroverRollout",
+                "DroverRuntime",
+                "DroverStore",
+                "DroverTLS",
                 "DroverWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -34,7 +34,7 @@ public struct CanaryAnalysis: Sendable, Equatable {
             let before = start[host]
             for (version, counters) in sample.versions {
                 let window = counters.since(before?.versions[version] ?? .zero)
-                all &+= window.requests
+                all = all.saturatingAdd(window.requests)
                 guard canarySet.contains(host) else { continue }
                 if version == canaryVersion {
                     canary = canary + window
@@ -48,7 +48,7 @@ public struct CanaryAnalysis: Sendable, Equatable {
             verdict: .pass, canaryRequests: canary.requests, canaryErrors: canary.errors,
             canaryP95Microseconds: canary.latencyQuantile(0.95), stableRequests: stable.requests,
             stableErrors: stable.errors, stableP95Microseconds: stable.latencyQuantile(0.95),
-            canaryShareBP: all == 0 ? nil : Int((Double(canary.requests) * 10_000 / Double(all)).rounded()))
+            canaryShareBP: all == 0 ? nil : BasisPoints.ratio(canary.requests, of: all))
         result.verdict = verdict(
             canary: canary, stable: stable, perHost: perHostCanary,
             resources: resourceShares(end: end, canaryHosts: canarySet))

@@ -28,19 +28,26 @@ public enum LatencyBuckets {
 
     /// The value (µs) at quantile `q` of a sparse histogram: the middle of the bucket holding
     /// that rank (as the proxy reports it); 0 when empty.
+    ///
+    /// Buckets outside `0..<count` are ignored and sums saturate, so counts a host reported
+    /// cannot trap (a NaN `q` counts as 0).
     public static func quantile(_ q: Double, of buckets: [Int: UInt64]) -> Double {
-        let total = buckets.values.reduce(0, &+)
+        let valid = buckets.filter { (0..<count).contains($0.key) }
+        let total = valid.values.reduce(UInt64(0)) { $0.saturatingAdd($1) }
         guard total > 0 else { return 0 }
-        let rank = max(1, UInt64((min(max(q, 0), 1) * Double(total)).rounded(.up)))
+        let share = q.isNaN ? 0 : min(max(q, 0), 1)
+        // Double(UInt64.max) rounds up to 2^64, which UInt64 cannot hold.
+        let wanted = (share * Double(total)).rounded(.up)
+        let rank = wanted >= 18_446_744_073_709_551_615.0 ? total : max(1, UInt64(wanted))
         var seen: UInt64 = 0
-        for index in buckets.keys.sorted() {
-            seen &+= buckets[index] ?? 0
+        for index in valid.keys.sorted() {
+            seen = seen.saturatingAdd(valid[index] ?? 0)
             if seen >= rank {
                 let low = lowerBound(of: index)
                 let high = index + 1 < count ? lowerBound(of: index + 1) : low + 1
                 return Double(low) + Double(high - low - 1) / 2
             }
         }
-        return Double(lowerBound(of: buckets.keys.max() ?? 0))
+        return Double(lowerBound(of: valid.keys.max() ?? 0))
     }
 }

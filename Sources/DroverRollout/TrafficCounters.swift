@@ -47,17 +47,19 @@ public struct TrafficCounters: Codable, Sendable, Equatable {
             latencySumMicroseconds: latencySumMicroseconds - earlier.latencySumMicroseconds)
     }
 
-    /// Both windows' traffic together (hosts summed).
+    /// Both windows' traffic together (hosts summed); sums saturate at `UInt64.max`, so
+    /// hostile counters cannot wrap a total below one of its parts.
     public static func + (lhs: TrafficCounters, rhs: TrafficCounters) -> TrafficCounters {
         TrafficCounters(
-            requests: lhs.requests &+ rhs.requests, errors: lhs.errors &+ rhs.errors,
-            latency: lhs.latency.merging(rhs.latency, uniquingKeysWith: { $0 &+ $1 }),
-            latencySumMicroseconds: lhs.latencySumMicroseconds &+ rhs.latencySumMicroseconds)
+            requests: lhs.requests.saturatingAdd(rhs.requests), errors: lhs.errors.saturatingAdd(rhs.errors),
+            latency: lhs.latency.merging(rhs.latency, uniquingKeysWith: { $0.saturatingAdd($1) }),
+            latencySumMicroseconds: lhs.latencySumMicroseconds.saturatingAdd(rhs.latencySumMicroseconds))
     }
 
-    /// The error rate in basis points (0 with no requests).
+    /// The error rate in basis points, 0...10000 (0 with no requests; more errors than
+    /// requests, which only a faulty or hostile host reports, count as 100 %).
     public var errorRateBP: Int {
-        requests == 0 ? 0 : Int((Double(errors) * 10_000 / Double(requests)).rounded())
+        BasisPoints.ratio(errors, of: requests)
     }
 
     /// The latency at quantile `q` (0…1) in microseconds; 0 without samples.

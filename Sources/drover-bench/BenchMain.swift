@@ -8,7 +8,7 @@ struct BenchMain: AsyncParsableCommand {
         abstract: "Drover benchmarks. Build with -c release; every figure comes with a same-run baseline.",
         subcommands: [
             WireBench.self, AgentFootprint.self, FleetBench.self, InventoryMemory.self, RolloutBench.self, ProxyBench.self,
-            TLSLoop.self,
+            TLSLoop.self, LeakLoop.self,
         ]
     )
 }

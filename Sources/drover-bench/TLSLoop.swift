@@ -5,9 +5,10 @@ import NIOCore
 import NIOPosix
 
 /// `drover-bench tls-loop`: handshake, transfer and close, repeated — the workload the leak check
-/// runs under valgrind. Every iteration does a full in-memory mutual-TLS handshake, sends frames
-/// both ways (one larger than a TLS record), closes with close_notify; then a loopback run pushes
-/// frames through real sockets. Prints what it did; any failure exits non-zero.
+/// runs under LeakSanitizer. Every iteration does a full in-memory mutual-TLS handshake, sends
+/// frames both ways (one larger than a TLS record, one compressed) and decodes them again (the
+/// compressed one inflated), closes with close_notify; then a loopback run pushes frames
+/// through real sockets. Prints what it did; any failure exits non-zero.
 struct TLSLoop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tls-loop",
@@ -75,6 +76,21 @@ struct TLSLoop: AsyncParsableCommand {
         let toClient = pair.clientRecorder.received.readableBytes
         guard toServer == expected, toClient == expected else {
             throw BenchError.handshakeDidNotComplete("transfer incomplete: \(toServer)/\(toClient) of \(expected) bytes")
+        }
+        // Decode what each side received: the compressed frames are inflated (zlib's inflate
+        // state is allocated and freed per frame), the others taken as they are.
+        for var received in [pair.serverRecorder.received, pair.clientRecorder.received] {
+            var decoder = FrameDecoder(limits: .default)
+            var sizes: [Int] = []
+            while let frame = try decoder.decode(buffer: &received) {
+                guard frame.payload.readableBytesView.allSatisfy({ $0 == 0x5A }) else {
+                    throw BenchError.handshakeDidNotComplete("a decoded payload differs from the one sent")
+                }
+                sizes.append(frame.payload.readableBytes)
+            }
+            guard sizes == [64, 1_000, 40_000] else {
+                throw BenchError.handshakeDidNotComplete("decoded payload sizes \(sizes), expected [64, 1000, 40000]")
+            }
         }
         pair.client.close(promise: nil)
         try pair.interact()

@@ -1,41 +1,89 @@
 import Foundation
 
-/// Replays fuzz inputs through the same property the fuzzer checks, without libFuzzer;
-/// built with `-DDROVER_LIBFUZZER` (scripts/fuzz) it hands control to libFuzzer instead.
+/// Replays fuzz inputs through a target's property without libFuzzer; built with
+/// `-DDROVER_LIBFUZZER` (scripts/fuzz) it hands control to libFuzzer instead.
 ///
-/// Arguments are files or directories. A `.json` vectors file contributes every `"hex"`
-/// string it holds (see `Protocol/vectors/frames.json`); any other file is one raw input.
-/// A crash is a failure; the exit code is 0 when every input was replayed.
+///     drover-fuzz [--target NAME] PATH...     one target (default `frames`, or DROVER_FUZZ_TARGET)
+///     drover-fuzz --all DIR                   every target over DIR/<target>/
+///     drover-fuzz --write-seeds DIR           seed inputs into DIR/<target>/
+///
+/// Paths are files or directories. A `.json` vectors file contributes every `"hex"` string it
+/// holds (see `Protocol/vectors/frames.json`); any other file is one raw input. A crash is a
+/// failure; the exit code is 0 when every input was replayed (and each target had one).
 @main
 enum CorpusReplay {
     static func main() throws {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let target: FuzzTarget
+        do {
+            target = try takeTarget(from: &arguments)
+        } catch {
+            FileHandle.standardError.write(Data("drover-fuzz: \(error)\n".utf8))
+            exit(2)
+        }
         #if DROVER_LIBFUZZER
-        FuzzEntry.run()
+        FuzzEntry.run(target, arguments: arguments)
         #else
-        try replay()
+        try replay(target, arguments: arguments)
         #endif
     }
 
-    static func replay() throws {
-        let arguments = CommandLine.arguments.dropFirst()
+    /// Removes `--target NAME` from `arguments`; the target it names, else DROVER_FUZZ_TARGET's, else `frames`.
+    static func takeTarget(from arguments: inout [String]) throws -> FuzzTarget {
+        var name = ProcessInfo.processInfo.environment["DROVER_FUZZ_TARGET"] ?? FuzzTarget.frames.rawValue
+        if let flag = arguments.firstIndex(of: "--target") {
+            guard flag + 1 < arguments.count else { throw ReplayError.unknownTarget("") }
+            name = arguments[flag + 1]
+            arguments.removeSubrange(flag...(flag + 1))
+        }
+        guard let target = FuzzTarget(rawValue: name) else { throw ReplayError.unknownTarget(name) }
+        return target
+    }
+
+    static func replay(_ target: FuzzTarget, arguments: [String]) throws {
         if arguments.isEmpty || arguments.contains("--help") {
-            print("usage: drover-fuzz PATH...   (files or directories of fuzz inputs / vector JSON)")
+            print("usage: drover-fuzz [--target NAME] PATH...  |  drover-fuzz --all DIR   (targets: \(FuzzTarget.names))")
             return
         }
+        if arguments.first == "--write-seeds" {
+            guard arguments.count == 2 else { throw ReplayError.missing("--write-seeds needs one directory") }
+            try SeedCorpus.write(to: arguments[1])
+            return
+        }
+        if arguments.first == "--all" {
+            guard arguments.count == 2 else { throw ReplayError.missing("--all needs one directory") }
+            var empty: [String] = []
+            for each in FuzzTarget.allCases {
+                let count = try replay(each, paths: [arguments[1] + "/" + each.rawValue])
+                print("drover-fuzz: \(each.rawValue): replayed \(count) inputs without a finding")
+                if count == 0 { empty.append(each.rawValue) }
+            }
+            if !empty.isEmpty {
+                FileHandle.standardError.write(Data("drover-fuzz: no inputs for \(empty.joined(separator: ", "))\n".utf8))
+                exit(1)
+            }
+            return
+        }
+        let count = try replay(target, paths: arguments)
+        print("drover-fuzz: \(target.rawValue): replayed \(count) inputs without a finding")
+        if count == 0 {
+            FileHandle.standardError.write(Data("drover-fuzz: no inputs found\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// Runs every input under `paths` through `target`; returns how many.
+    static func replay(_ target: FuzzTarget, paths: [String]) throws -> Int {
         var inputs = 0
-        for path in arguments {
+        for path in paths {
             for file in try files(at: path) {
                 for input in try inputsIn(file: file) {
-                    input.withUnsafeBytes { FrameFuzzer.run($0) }
+                    input.withUnsafeBytes { target.run($0) }
                     inputs += 1
                 }
             }
         }
-        print("drover-fuzz: replayed \(inputs) inputs without a finding")
-        if inputs == 0 {
-            FileHandle.standardError.write(Data("drover-fuzz: no inputs found\n".utf8))
-            exit(1)
-        }
+        return inputs
     }
 
     static func files(at path: String) throws -> [URL] {
@@ -91,12 +139,14 @@ enum ReplayError: Error, CustomStringConvertible {
     case missing(String)
     case notVectors(String)
     case badHex(String)
+    case unknownTarget(String)
 
     var description: String {
         switch self {
         case .missing(let path): return "no such file or directory: \(path)"
         case .notVectors(let path): return "\(path) is not a JSON array of vectors"
         case .badHex(let path): return "\(path) holds a hex string that is not valid hex"
+        case .unknownTarget(let name): return "unknown target \"\(name)\" (targets: \(FuzzTarget.names))"
         }
     }
 }

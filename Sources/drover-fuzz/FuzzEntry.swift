@@ -12,14 +12,23 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 ) -> CInt
 
-/// Runs libFuzzer over `FrameFuzzer` (built by `scripts/fuzz`).
+/// Runs libFuzzer over one target (built by `scripts/fuzz`).
 enum FuzzEntry {
-    static func run() -> Never {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        let code = LLVMFuzzerRunDriver(&argc, &argv) { data, count in
-            FrameFuzzer.run(UnsafeRawBufferPointer(start: data, count: count))
-            return 0
+    /// The target the C callback runs (set once, before the driver starts).
+    nonisolated(unsafe) static var target = FuzzTarget.frames
+
+    /// Hands `arguments` (without `--target NAME`) to libFuzzer's driver.
+    static func run(_ target: FuzzTarget, arguments: [String]) -> Never {
+        Self.target = target
+        var argv: [UnsafeMutablePointer<CChar>?] = ([CommandLine.arguments[0]] + arguments).map { strdup($0) }
+        argv.append(nil)
+        var argc = CInt(argv.count - 1)
+        let code = argv.withUnsafeMutableBufferPointer { buffer in
+            var base = buffer.baseAddress!
+            return LLVMFuzzerRunDriver(&argc, &base) { data, count in
+                FuzzEntry.target.run(UnsafeRawBufferPointer(start: data, count: count))
+                return 0
+            }
         }
         exit(code)
     }

@@ -41,7 +41,8 @@ extension HAProxyRouter {
         var one = LatencyHistogram()
         one.record(microseconds: microseconds)
         guard count > 1, let bucket = one.nonZeroBuckets.first else { return one }
-        return LatencyHistogram(buckets: [(bucket.index, count)], sumMicroseconds: microseconds &* count) ?? one
+        let (sum, overflow) = microseconds.multipliedReportingOverflow(by: count)
+        return LatencyHistogram(buckets: [(bucket.index, count)], sumMicroseconds: overflow ? .max : sum) ?? one
     }
 
     /// A server's counters as ``VersionMetrics`` (latency apart).

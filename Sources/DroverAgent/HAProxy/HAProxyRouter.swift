@@ -285,7 +285,7 @@ public actor HAProxyRouter: TrafficRouter {
 
     /// A server's open sessions (0 when it is gone).
     func currentSessions(_ server: String) async throws(HAProxyError) -> Int {
-        Int(try await serverRows().first { $0.server == server }?.currentSessions ?? 0)
+        Int(clamping: try await serverRows().first { $0.server == server }?.currentSessions ?? 0)
     }
 
     /// The backend's server rows from `show stat` (every proxy's servers, type 4: HAProxy 2.6

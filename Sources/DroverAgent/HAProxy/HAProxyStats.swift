@@ -31,12 +31,20 @@ public enum HAProxyStats {
 
         /// Requests (HTTP) or sessions (TCP): what Drover counts as requests.
         public var requests: UInt64 { mode == "http" ? totalRequests : totalSessions }
-        /// Failures as canary analysis counts them: 5xx, failed connections, broken responses.
-        public var errors: UInt64 { responses5xx &+ connectionErrors &+ responseErrors }
+        /// Failures as canary analysis counts them: 5xx, failed connections, broken responses
+        /// (saturating: the counters are HAProxy's word, not checked against each other).
+        public var errors: UInt64 {
+            [connectionErrors, responseErrors].reduce(responses5xx) { sum, value in
+                let (total, overflow) = sum.addingReportingOverflow(value)
+                return overflow ? .max : total
+            }
+        }
         /// The latency HAProxy averages: total time per request in HTTP, connect time in TCP
-        /// (what the embedded proxy measures in each mode).
+        /// (what the embedded proxy measures in each mode); saturates at `UInt64.max`.
         public var averageLatencyMicroseconds: UInt64 {
-            (mode == "http" ? averageTotalMilliseconds : averageConnectMilliseconds) &* 1000
+            let (product, overflow) = (mode == "http" ? averageTotalMilliseconds : averageConnectMilliseconds)
+                .multipliedReportingOverflow(by: 1000)
+            return overflow ? .max : product
         }
     }
 
@@ -118,7 +126,8 @@ public enum HAProxyStats {
             let values = line.split(separator: " ")
             guard values.count > max(name, address, port) else { return nil }
             return ServerState(
-                name: String(values[name]), address: String(values[address]), port: Int(values[port]) ?? 0)
+                name: String(values[name]), address: String(values[address]),
+                port: Int(values[port]).flatMap { (0...65_535).contains($0) ? $0 : nil } ?? 0)
         }
     }
 

@@ -5,7 +5,7 @@ import DroverRuntime
 ///
 /// Decisions come from ``HealthTracker`` (pure); this only schedules probes on the injected
 /// clock and words the verdict for the result (`observed` against `threshold`).
-struct HealthGate: Sendable {
+package struct HealthGate: Sendable {
     /// How the wait ended.
     enum Verdict: Sendable, Equatable {
         case healthy
@@ -28,7 +28,7 @@ struct HealthGate: Sendable {
     /// The policy an order asks for. A revert calls an instance healthy on its first pass and
     /// probes often (at most every 250 ms), with as many failures allowed in the same time as
     /// the order's own policy allows.
-    static func policy(for order: SwapOrder) -> HealthCheckPolicy {
+    package static func policy(for order: SwapOrder) -> HealthCheckPolicy {
         guard order.revert else {
             return HealthCheckPolicy(
                 interval: order.healthInterval, timeout: order.healthTimeout, healthyThreshold: order.healthyThreshold,

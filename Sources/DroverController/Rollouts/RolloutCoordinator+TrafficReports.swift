@@ -26,12 +26,16 @@ extension RolloutCoordinator: HostReportObserver {
     }
 
     /// One service's cumulative per-version counters on a host, with the host's CPU and memory use.
-    static func sample(_ status: Drover_V1_ServiceStatus, report: Drover_V1_HostReport) -> HostTrafficSample {
+    ///
+    /// Every figure is the host's word: bucket indexes outside the histogram's layout are
+    /// dropped, repeated buckets saturate, CPU is clamped to 100 % and memory to its total.
+    package static func sample(_ status: Drover_V1_ServiceStatus, report: Drover_V1_HostReport) -> HostTrafficSample {
         var versions: [String: TrafficCounters] = [:]
         for traffic in status.traffic where !traffic.version.isEmpty {
             var buckets: [Int: UInt64] = [:]
-            for (index, count) in zip(traffic.latencyBucketIndex, traffic.latencyBucketCount) where count > 0 {
-                buckets[Int(index), default: 0] &+= count
+            for (index, count) in zip(traffic.latencyBucketIndex, traffic.latencyBucketCount)
+            where count > 0 && index < LatencyBuckets.count {
+                buckets[Int(index), default: 0] = buckets[Int(index), default: 0].saturatingAdd(count)
             }
             versions[traffic.version] = TrafficCounters(
                 requests: traffic.requests, errors: traffic.errors, latency: buckets,
@@ -39,8 +43,8 @@ extension RolloutCoordinator: HostReportObserver {
         }
         let memory = report.memory
         return HostTrafficSample(
-            versions: versions, cpuBP: report.hasCpu ? Int(report.cpu.usageBp) : nil,
+            versions: versions, cpuBP: report.hasCpu ? Int(min(report.cpu.usageBp, 10_000)) : nil,
             memoryBP: report.hasMemory && memory.totalBytes > 0
-                ? Int((Double(memory.usedBytes) * 10_000 / Double(memory.totalBytes)).rounded()) : nil)
+                ? BasisPoints.ratio(memory.usedBytes, of: memory.totalBytes) : nil)
     }
 }

@@ -67,16 +67,14 @@ extension RolloutText {
     }
 
     /// One line for an analysis: the verdict, then the numbers.
-    static func analysis(_ result: AnalysisResult) -> String {
+    package static func analysis(_ result: AnalysisResult) -> String {
         let verdict: String =
             switch result.verdict {
             case .pass: "pass"
             case .fail(let failure): "FAIL: \(failure.observed) (limit \(failure.threshold))"
             case .inconclusive(let why): "inconclusive: \(why)"
             }
-        let canaryErrors = BasisPoints.text(
-            result.canaryRequests == 0
-                ? 0 : Int((Double(result.canaryErrors) * 10_000 / Double(result.canaryRequests)).rounded()))
+        let canaryErrors = BasisPoints.text(BasisPoints.ratio(result.canaryErrors, of: result.canaryRequests))
         return
             "\(verdict); canary \(result.canaryRequests) requests, \(canaryErrors) errors, p95 \(Self.milliseconds(result.canaryP95Microseconds)); stable \(result.stableRequests) requests, p95 \(Self.milliseconds(result.stableP95Microseconds))"
     }

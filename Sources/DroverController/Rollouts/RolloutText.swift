@@ -1,7 +1,7 @@
 import DroverRollout
 
 /// Words for phases, outcomes and notifications, shared by the store rows, events and views.
-enum RolloutText {
+package enum RolloutText {
     /// The API's phase word: `running`, `paused`, `rolling_back`, or how it ended
     /// (`succeeded`, `rolled_back`, `aborted`, `failed`). A rollout not yet started (only seen
     /// between its creation and its start) counts as running.

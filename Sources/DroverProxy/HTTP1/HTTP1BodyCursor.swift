@@ -2,7 +2,7 @@ import NIOCore
 
 /// Where a message body stands: how much of it is still to come, by its framing. Takes the
 /// body's bytes off the front of a buffer, as slices of it (nothing copied).
-struct HTTP1BodyCursor {
+package struct HTTP1BodyCursor {
     private enum Mode {
         case length(remaining: Int64)
         case chunked(HTTP1ChunkedScanner)
@@ -14,7 +14,7 @@ struct HTTP1BodyCursor {
     /// Hand on only the chunks' data (for an HTTP/1.0 client), not the chunked framing.
     private let dechunk: Bool
 
-    init(_ framing: HTTP1Head.Framing, dechunk: Bool = false) {
+    package init(_ framing: HTTP1Head.Framing, dechunk: Bool = false) {
         self.dechunk = dechunk
         switch framing {
         case .none: mode = .done
@@ -24,7 +24,7 @@ struct HTTP1BodyCursor {
         }
     }
 
-    var isComplete: Bool {
+    package var isComplete: Bool {
         if case .done = mode { return true }
         return false
     }
@@ -39,7 +39,7 @@ struct HTTP1BodyCursor {
     /// piece to pass on; bytes after the body's end stay in `buffer`. Returns how many bytes of
     /// content they held (chunked framing not counted).
     @discardableResult
-    mutating func take(from buffer: inout ByteBuffer, _ forward: (ByteBuffer) -> Void) throws(HTTP1ParseError) -> Int {
+    package mutating func take(from buffer: inout ByteBuffer, _ forward: (ByteBuffer) -> Void) throws(HTTP1ParseError) -> Int {
         guard buffer.readableBytes > 0 else { return 0 }
         switch mode {
         case .done:

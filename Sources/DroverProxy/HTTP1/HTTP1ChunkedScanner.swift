@@ -1,7 +1,7 @@
 /// Follows a chunked body (RFC 9112 §7.1) byte by byte to find where it ends, so the proxy can
 /// forward it as it came and know where the next message starts. It can also pick out the
 /// chunks' data, for a client that cannot take chunked framing (HTTP/1.0).
-struct HTTP1ChunkedScanner {
+package struct HTTP1ChunkedScanner {
     private enum State {
         case size
         case extensions
@@ -25,7 +25,10 @@ struct HTTP1ChunkedScanner {
     /// Longest chunk-size line (size and extensions) and trailer line accepted.
     static let maxLineLength = 4096
 
-    var isDone: Bool {
+    /// A scanner at the start of a chunked body.
+    package init() {}
+
+    package var isDone: Bool {
         if case .done = state { return true }
         return false
     }
@@ -33,7 +36,7 @@ struct HTTP1ChunkedScanner {
     /// Consumes bytes of the body from the start of `bytes` and returns how many belong to it
     /// (fewer than `bytes.count` only when the body ended). `data` is called with the ranges of
     /// chunk data among them.
-    mutating func scan(
+    package mutating func scan(
         _ bytes: UnsafeRawBufferPointer, data: (Range<Int>) -> Void = { _ in }
     ) throws(HTTP1ParseError) -> Int {
         var index = 0

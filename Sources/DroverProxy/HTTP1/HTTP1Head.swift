@@ -1,9 +1,9 @@
 /// A parsed HTTP/1.x message head (request or response), as offsets into the bytes it was
 /// parsed from. The proxy forwards most of a head as it came, so it keeps where each field is
 /// rather than decoding names and values into strings.
-struct HTTP1Head {
+package struct HTTP1Head {
     /// How a message's body is delimited.
-    enum Framing: Equatable {
+    package enum Framing: Equatable {
         case none
         case length(Int64)
         case chunked
@@ -34,27 +34,27 @@ struct HTTP1Head {
         }
     }
 
-    struct Field {
+    package struct Field {
         /// The whole line, its CRLF included.
-        var line: Range<Int>
-        var name: Range<Int>
+        package var line: Range<Int>
+        package var name: Range<Int>
         /// The value without surrounding whitespace.
-        var value: Range<Int>
+        package var value: Range<Int>
         var kind: FieldKind
     }
 
     /// Bytes of the head, the blank line that ends it included.
-    var length = 0
+    package var length = 0
     /// 0 or 1: the message's HTTP/1.x minor version.
     var minor: UInt8 = 1
     /// Request: the method. Response: empty.
-    var method: Range<Int> = 0..<0
+    package var method: Range<Int> = 0..<0
     /// Request: the request target. Response: the status line after the version (code and reason).
-    var target: Range<Int> = 0..<0
+    package var target: Range<Int> = 0..<0
     /// Response: the status code. Request: 0.
-    var status = 0
-    var fields: [Field] = []
-    var contentLength: Int64?
+    package var status = 0
+    package var fields: [Field] = []
+    package var contentLength: Int64?
     /// Transfer-Encoding ends in `chunked`.
     var chunked = false
     /// Transfer-Encoding is present but does not end in `chunked`.
@@ -68,7 +68,7 @@ struct HTTP1Head {
     var isHEAD = false
     var isCONNECT = false
 
-    init() {
+    package init() {
         fields.reserveCapacity(16)
     }
 
@@ -98,14 +98,14 @@ struct HTTP1Head {
     }
 
     /// How the body of this request is delimited (a request without length has none).
-    var requestFraming: Framing {
+    package var requestFraming: Framing {
         if chunked { return .chunked }
         if let contentLength { return contentLength == 0 ? .none : .length(contentLength) }
         return .none
     }
 
     /// How the body of this response is delimited, given whether the request was HEAD.
-    func responseFraming(requestWasHEAD: Bool) -> Framing {
+    package func responseFraming(requestWasHEAD: Bool) -> Framing {
         if requestWasHEAD || status / 100 == 1 || status == 204 || status == 304 { return .none }
         if chunked { return .chunked }
         if otherCoding { return .untilClose }

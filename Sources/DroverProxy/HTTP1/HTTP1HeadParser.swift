@@ -1,5 +1,5 @@
 /// Why a message head was refused.
-enum HTTP1ParseError: Error, Equatable {
+package enum HTTP1ParseError: Error, Equatable {
     /// Not HTTP/1.x as RFC 9112 spells it (the proxy answers 400, or 502 for a backend's response).
     case malformed(String)
     /// The head is longer than the limit (431 for a request).
@@ -10,13 +10,13 @@ enum HTTP1ParseError: Error, Equatable {
 /// whitespace before a field's colon, no obsolete line folding, one agreed Content-Length,
 /// Transfer-Encoding and Content-Length not together in a request — the ambiguities request
 /// smuggling lives on are refused rather than guessed at.
-enum HTTP1HeadParser {
+package enum HTTP1HeadParser {
     /// Heads longer than this are refused (NIO's default limit is 80 KiB; nginx's 8 KiB per line).
-    static let maxHeadLength = 64 * 1024
+    package static let maxHeadLength = 64 * 1024
 
     /// Parses a request head at the start of `bytes` into `head`. Returns false when the head
     /// is not complete yet.
-    static func parseRequest(
+    package static func parseRequest(
         _ bytes: UnsafeRawBufferPointer, into head: inout HTTP1Head
     ) throws(HTTP1ParseError) -> Bool {
         head.reset()
@@ -53,7 +53,7 @@ enum HTTP1HeadParser {
 
     /// Parses a response head at the start of `bytes` into `head`. Returns false when the head
     /// is not complete yet.
-    static func parseResponse(
+    package static func parseResponse(
         _ bytes: UnsafeRawBufferPointer, into head: inout HTTP1Head
     ) throws(HTTP1ParseError) -> Bool {
         head.reset()

@@ -51,11 +51,12 @@ extension DockerEngine {
         return nil
     }
 
-    /// The first published host port in a port map (`"8080/tcp": [{"HostPort": "18080"}]`).
+    /// The first published host port in a port map (`"8080/tcp": [{"HostPort": "18080"}]`);
+    /// a binding whose port is not a number in 1...65535 is skipped.
     static func firstHostPort(_ ports: [String: [DockerAPI.PortBinding]?]) -> Int? {
         for key in ports.keys.sorted() {
             for binding in (ports[key] ?? nil) ?? [] {
-                if let text = binding.HostPort, let port = Int(text), port > 0 { return port }
+                if let text = binding.HostPort, let port = Int(text), (1...65_535).contains(port) { return port }
             }
         }
         return nil
