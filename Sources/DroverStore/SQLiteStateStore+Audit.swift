@@ -60,18 +60,7 @@ extension SQLiteStateStore {
 
     /// Deletes entries older than `cutoff`, then the oldest beyond `maxCount`; returns how many went.
     public func pruneAudit(olderThan cutoff: Int64, keepingAtMost maxCount: Int) throws(StoreError) -> Int {
-        guard maxCount >= 0 else { throw .invalidArgument("audit entries to keep must not be negative") }
-        return try write { db in
-            try db.execute(sql: "DELETE FROM audit WHERE at < ?", arguments: [cutoff])
-            let byAge = db.changesCount
-            try db.execute(
-                sql: """
-                    DELETE FROM audit WHERE id NOT IN (SELECT id FROM audit ORDER BY at DESC, id DESC LIMIT ?)
-                    """,
-                arguments: [maxCount]
-            )
-            return byAge + db.changesCount
-        }
+        try prune(.audit, olderThan: cutoff, keepingAtMost: maxCount)
     }
 }
 
