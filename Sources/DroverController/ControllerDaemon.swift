@@ -67,8 +67,7 @@ public final class ControllerDaemon: Sendable {
         apiConfiguration.metricsRequireToken = options.metricsRequireToken
         apiConfiguration.installScriptPath = options.installScriptPath
         apiConfiguration.agentBinaryPath = options.agentBinaryPath
-        let auditLogger = DroverLogger(label: "drover.audit")
-        let audit = AuditRecorder(store: service.store, log: { auditLogger.notice($0) })
+        let audit = service.audit
         apiConfiguration.audit = audit
         self.audit = audit
         self.retention = RetentionPruner(

@@ -31,6 +31,8 @@ public final class ControllerService: Sendable {
     public let commands: AgentCommandRouter
     /// Refused enrollments, recorded at most once per address and minute (flush it on a schedule).
     public let enrollmentRefusals: EnrollmentRefusalLimiter
+    /// The audit log (the API's mutating calls, refused enrollments), logging on `drover.audit`.
+    public let audit: AuditRecorder
     private let services: ControllerServices
     private let tlsContext: TLSContext
     private let stopSignal = ShutdownSignal()
@@ -66,7 +68,10 @@ public final class ControllerService: Sendable {
         self.reportSink = sink
         let commands = AgentCommandRouter(logger: logger)
         self.commands = commands
-        let refusals = EnrollmentRefusalLimiter(store: store, logger: logger)
+        let auditLogger = DroverLogger(label: "drover.audit")
+        let audit = AuditRecorder(store: store, log: { auditLogger.notice($0) })
+        self.audit = audit
+        let refusals = EnrollmentRefusalLimiter(store: store, logger: logger, audit: audit)
         self.enrollmentRefusals = refusals
         self.services = ControllerServices(
             configuration: configuration, store: store, denyList: denyList, registry: registry, reportSink: sink,

@@ -12,19 +12,27 @@ public final class EnrollmentRefusalLimiter: Sendable {
     private let store: any StateStore
     private let logger: DroverLogger
     private let aggregator: Mutex<RefusalAggregator>
+    private let audit: AuditRecorder?
 
-    /// A limiter writing to `store` with `windowMilliseconds` windows over at most `maxSources` addresses.
+    /// A limiter writing to `store` with `windowMilliseconds` windows over at most `maxSources`
+    /// addresses; each refusal also goes to `audit` as `enrollment.refuse` (aggregated there the same way).
     public init(
-        store: any StateStore, logger: DroverLogger, windowMilliseconds: Int64 = 60_000, maxSources: Int = 256
+        store: any StateStore, logger: DroverLogger, audit: AuditRecorder? = nil, windowMilliseconds: Int64 = 60_000,
+        maxSources: Int = 256
     ) {
         self.store = store
         self.logger = logger
+        self.audit = audit
         self.aggregator = Mutex(RefusalAggregator(windowMilliseconds: windowMilliseconds, maxKeys: maxSources))
     }
 
     /// One refused enrollment from `address`: an event and a log line if it is the first from
     /// that address in its window, otherwise only counted.
     public func refused(_ text: String, reason: String, address: String, now: Int64) {
+        audit?.recordAggregated(
+            NewAuditEntry(
+                at: now, actorKind: .anonymous, sourceAddress: address, action: "enrollment.refuse", outcome: .refused,
+                reason: text, details: ["reason": reason]))
         let decision = aggregator.withLock { $0.observe(address, now: now) }
         guard case .record(let key) = decision else { return }
         let source = key == RefusalAggregator.overflowKey ? "many addresses" : address

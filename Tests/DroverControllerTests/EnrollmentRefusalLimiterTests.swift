@@ -21,8 +21,9 @@ import Testing
 
     @Test func aFloodFromOneAddressMakesOneEventAndOneSummaryAMinute() throws {
         let store = try SQLiteStateStore.inMemory()
+        let audit = AuditRecorder(store: store, maxSources: 4)
         let limiter = EnrollmentRefusalLimiter(
-            store: store, logger: DroverLogger(label: "test", minimumLevel: .error), maxSources: 4)
+            store: store, logger: DroverLogger(label: "test", minimumLevel: .error), audit: audit, maxSources: 4)
         let authority = try authority(store, limiter: limiter)
         let key = try PrivateKey.generateP256()
         var request = Drover_V1_EnrollRequest()
@@ -53,6 +54,14 @@ import Testing
         let summaries = events.filter { $0.details["count"] != nil }
         #expect(Dictionary(uniqueKeysWithValues: summaries.map { ($0.details["address"] ?? "", $0.details["count"] ?? "") })
             == ["203.0.113.5": "499", "*": "96"])
+        // The audit log is aggregated the same way: one row per address a minute, with its count.
+        audit.flush(now: t0 + 61_000)
+        let rows = try store.listAudit(AuditQuery(action: "enrollment.refuse"))
+        #expect(rows.count == 5)
+        #expect(rows.allSatisfy { $0.entry.actorKind == .anonymous && $0.entry.outcome == .refused })
+        #expect(rows.first { $0.entry.sourceAddress == "203.0.113.5" }?.entry.count == 500)
+        #expect(rows.first { $0.entry.sourceAddress == "*" }?.entry.count == 97)
+
         // The next minute starts a new window: one more event, not one per attempt.
         for index in 0..<10 { _ = authority.enroll(request, address: "203.0.113.5", now: t0 + 70_000 + Int64(index)) }
         #expect(try store.listEvents(EventQuery(kindPrefix: "enrollment.refused")).count == events.count + 1)
