@@ -31,8 +31,14 @@ public final class AuditRecorder: Sendable {
         self.refusals = Mutex(RefusalAggregator(windowMilliseconds: windowMilliseconds, maxKeys: maxSources))
     }
 
+    /// Longest target kept, in characters (it can come from an unauthenticated request path).
+    public static let maxTargetLength = 256
+    /// Longest reason kept, in characters.
+    public static let maxReasonLength = 1_024
+
     /// Appends `entry` and logs it.
     public func record(_ entry: NewAuditEntry) {
+        let entry = Self.cleaned(entry)
         log(Self.logLine(entry))
         do {
             try store.appendAudit(entry)
@@ -49,7 +55,7 @@ public final class AuditRecorder: Sendable {
         // any flush can close it; it is at most one write per source and window.
         refusals.withLock { aggregator in
             guard case .record(let windowKey) = aggregator.observe(key, now: entry.at) else { return }
-            var entry = entry
+            var entry = Self.cleaned(entry)
             if windowKey == RefusalAggregator.overflowKey {
                 entry.sourceAddress = "*"
                 entry.details["aggregated"] = "sources beyond the per-window limit"
@@ -76,6 +82,32 @@ public final class AuditRecorder: Sendable {
                 log("audit write failed " + Logfmt.line([("audit.id", "\(id)"), ("error", "\(error)")]))
             }
         }
+    }
+
+    /// `entry` with its free-text fields made safe to print: control characters (an escape
+    /// sequence, a newline) shown as `\u{…}`, and target and reason cut to their caps (counted after escaping).
+    public static func cleaned(_ entry: NewAuditEntry) -> NewAuditEntry {
+        var entry = entry
+        entry.target = entry.target.map { printable($0, limit: maxTargetLength) }
+        entry.reason = entry.reason.map { printable($0, limit: maxReasonLength) }
+        entry.actorName = entry.actorName.map { printable($0, limit: maxTargetLength) }
+        entry.details = entry.details.mapValues { printable($0, limit: maxTargetLength) }
+        return entry
+    }
+
+    static func printable(_ text: String, limit: Int) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            let piece =
+                scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                ? "\\u{" + String(scalar.value, radix: 16) + "}" : String(scalar)
+            let length = piece.unicodeScalars.count
+            guard count + length <= limit else { return out + "…" }
+            count += length
+            out += piece
+        }
+        return out
     }
 
     /// `audit action=… outcome=… …`: one logfmt line for `entry`.

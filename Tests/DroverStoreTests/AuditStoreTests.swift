@@ -98,6 +98,26 @@ struct AuditStoreTests {
                 + "source=192.0.2.1 target=web-1 request.id=req-1 details.k=v")
     }
 
+    @Test("free text from callers is stored printable and capped")
+    func cleaned() throws {
+        let store = try SQLiteStateStore.inMemory()
+        let recorder = AuditRecorder(store: store)
+        var hostile = entry(t0, "host.drain")
+        hostile.target = "\u{1b}[2Jweb\nforged" + String(repeating: "x", count: 1_000)
+        hostile.reason = "no host \u{9b}31m"
+        recorder.record(hostile)
+        recorder.recordAggregated(hostile)
+        let rows = try store.listAudit(AuditQuery())
+        #expect(rows.count == 2)
+        for row in rows {
+            let target = try #require(row.entry.target)
+            #expect(target.hasPrefix("\\u{1b}[2Jweb\\u{a}forged"))
+            #expect(target.unicodeScalars.count <= AuditRecorder.maxTargetLength + 1 && target.hasSuffix("x…"))
+            #expect(row.entry.reason == "no host \\u{9b}31m")
+            #expect(!target.unicodeScalars.contains { $0.value < 0x20 })
+        }
+    }
+
     @Test("logfmt quotes what could forge a field or a line")
     func logfmt() {
         #expect(Logfmt.value("plain-1.2") == "plain-1.2")
