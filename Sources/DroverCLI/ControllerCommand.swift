@@ -5,7 +5,10 @@ struct ControllerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "controller",
         abstract: "Run the Drover controller, or administer its local state.",
-        subcommands: [ControllerRunCommand.self, ControllerTokenCommand.self, ControllerHostsCommand.self],
+        subcommands: [
+            ControllerRunCommand.self, ControllerTokenCommand.self, ControllerAPITokenCommand.self,
+            ControllerHostsCommand.self,
+        ],
         defaultSubcommand: ControllerRunCommand.self
     )
 }

@@ -73,6 +73,9 @@ struct ControllerHostsCommand: ParsableCommand {
                 _ = try store.updateHostState(id: record.id, to: .removed, now: now)
                 _ = try store.appendEvent(NewEvent(
                     at: now, kind: "host.removed", hostID: record.id, message: "host \(record.name) removed by an operator"))
+                try store.appendAudit(NewAuditEntry(
+                    at: now, actorKind: .system, actorName: "drover controller hosts", action: "host.remove",
+                    target: record.id, outcome: .ok, details: ["host.name": record.name, "offline": "true"]))
                 try store.close()
                 StandardOutput.line("removed \(record.id) (\(record.name))")
             } catch let error as ValidationError {

@@ -70,7 +70,42 @@ struct ControllerRunCommand: AsyncParsableCommand {
     )
     var agentBinary: String?
 
+    @Option(name: .customLong("audit-max-rows"), help: "Audit entries kept (the oldest beyond are pruned).")
+    var auditMaxRows: Int = RetentionPolicy().auditMaxRows
+
+    @Option(name: .customLong("audit-max-age"), help: "Audit entries older than this are pruned, e.g. 90d.")
+    var auditMaxAge: DurationArgument = DurationArgument(argument: "90d")!
+
+    @Option(name: .customLong("events-max-rows"), help: "Events kept (the oldest beyond are pruned).")
+    var eventsMaxRows: Int = RetentionPolicy().eventsMaxRows
+
+    @Option(name: .customLong("events-max-age"), help: "Events older than this are pruned, e.g. 30d.")
+    var eventsMaxAge: DurationArgument = DurationArgument(argument: "30d")!
+
+    /// Row caps: 1,000 to 10 million; ages: 1 hour to 3,650 days.
+    static let retentionRows = 1_000...10_000_000
+    static let retentionAge: ClosedRange<Duration> = .seconds(3_600) ... .seconds(3_650 * 86_400)
+
+    /// The retention flags, range-checked.
+    func retentionPolicy() throws -> RetentionPolicy {
+        for (flag, rows) in [("--audit-max-rows", auditMaxRows), ("--events-max-rows", eventsMaxRows)]
+        where !Self.retentionRows.contains(rows) {
+            throw ValidationError("\(flag) must be 1000...10000000, got \(rows)")
+        }
+        for (flag, age) in [("--audit-max-age", auditMaxAge), ("--events-max-age", eventsMaxAge)]
+        where !Self.retentionAge.contains(age.duration) {
+            throw ValidationError("\(flag) must be 1h...3650d")
+        }
+        var policy = RetentionPolicy()
+        policy.auditMaxRows = auditMaxRows
+        policy.auditMaxAge = auditMaxAge.duration
+        policy.eventsMaxRows = eventsMaxRows
+        policy.eventsMaxAge = eventsMaxAge.duration
+        return policy
+    }
+
     func run() async throws {
+        let retention = try retentionPolicy()
         guard let (host, port) = Self.parseListen(listen) else {
             throw ValidationError("--listen must be HOST:PORT, got \(listen)")
         }
@@ -98,7 +133,8 @@ struct ControllerRunCommand: AsyncParsableCommand {
                 configuration: configuration,
                 api: .init(
                     host: apiHost, port: apiPort, metricsRequireToken: !metricsWithoutToken,
-                    installScriptPath: installScript, agentBinaryPath: agentBinary))
+                    installScriptPath: installScript, agentBinaryPath: agentBinary),
+                retention: retention)
         } catch {
             throw ValidationError("cannot start the controller: \(error)")
         }

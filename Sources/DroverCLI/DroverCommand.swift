@@ -12,7 +12,7 @@ public struct DroverCommand: AsyncParsableCommand {
             the Drover wire protocol (Protocol/README.md) over mutual TLS on the system \
             OpenSSL.
 
-            Operator commands (hosts, token, deploy, rollouts, rollout, rollback, services, \
+            Operator commands (hosts, token, api-token, audit, deploy, rollouts, rollout, rollback, services, \
             history) talk to the controller's HTTPS API: --addr / \
             DROVER_ADDR, --token / DROVER_TOKEN, --ca-cert / DROVER_CA_CERT or --ca-pin / \
             DROVER_CA_PIN. \(CLIExitCodes.help)
@@ -22,7 +22,7 @@ public struct DroverCommand: AsyncParsableCommand {
             ControllerCommand.self, DevCommand.self, HostsCommand.self, TokenCommand.self, PlanCommand.self,
             DeployCommand.self, RolloutsCommand.self, RolloutCommand.self, RollbackCommand.self, CanaryCommand.self,
             ServicesCommand.self,
-            HistoryCommand.self, VersionCommand.self,
+            HistoryCommand.self, APITokenCommand.self, AuditCommand.self, VersionCommand.self,
         ]
     )
 

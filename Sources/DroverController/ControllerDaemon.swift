@@ -43,9 +43,15 @@ public final class ControllerDaemon: Sendable {
     public let rollouts: RolloutCoordinator
     /// The admin token created on this start (first start only), and the file holding it.
     public let bootstrapToken: (token: String, path: String)?
+    /// Where mutating API calls are audited (one logfmt line each on `drover.audit` too).
+    public let audit: AuditRecorder
+    /// Flushes aggregated refusals and prunes the audit and events tables on a schedule.
+    public let retention: RetentionPruner
 
     /// Opens the data directory, the store and the CA; builds the API server.
-    public init(configuration: ControllerConfiguration, api options: APIOptions) throws {
+    public init(
+        configuration: ControllerConfiguration, api options: APIOptions, retention policy: RetentionPolicy = RetentionPolicy()
+    ) throws {
         let inventory = SharedFleetInventory()
         let service = try ControllerService(
             configuration: configuration,
@@ -61,6 +67,11 @@ public final class ControllerDaemon: Sendable {
         apiConfiguration.metricsRequireToken = options.metricsRequireToken
         apiConfiguration.installScriptPath = options.installScriptPath
         apiConfiguration.agentBinaryPath = options.agentBinaryPath
+        let audit = service.audit
+        apiConfiguration.audit = audit
+        self.audit = audit
+        self.retention = RetentionPruner(
+            store: service.store, policy: policy, audit: audit, refusals: service.enrollmentRefusals)
         // The rollout engine: agents' answers and inventory transitions reach it from here on.
         let rollouts = RolloutCoordinator(store: service.store, dispatcher: service.registry, availability: inventory)
         service.commands.attach(rollouts)
@@ -81,6 +92,7 @@ public final class ControllerDaemon: Sendable {
         let api = self.api
         let sink = self.sink
         let rollouts = self.rollouts
+        let retention = self.retention
         // Unfinished rollouts continue; their commands go out as agents reconnect.
         try rollouts.resume()
         let (listening, listeningContinuation) = AsyncStream.makeStream(of: SocketAddress.self)
@@ -111,6 +123,16 @@ public final class ControllerDaemon: Sendable {
                 while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
                     try await Task.sleep(for: .seconds(1))
                     sink.tick(now: UnixTime.nowMillis())
+                }
+                return .clock
+            }
+            group.addTask {
+                // History: refusal counts flushed every tick, old audit entries and events pruned
+                // at the first tick and then every RetentionPolicy.pruneInterval.
+                while !Task.isCancelled && !stopping.withLockedValue({ $0 }) {
+                    retention.tick(now: UnixTime.nowMillis())
+                    // Short sleeps: a stopping daemon waits for this task.
+                    try await Task.sleep(for: RetentionPruner.tickInterval)
                 }
                 return .clock
             }

@@ -29,6 +29,10 @@ public final class ControllerService: Sendable {
     public let reportSink: any HostReportSink
     /// Where agents' command answers go: attach the rollout coordinator.
     public let commands: AgentCommandRouter
+    /// Refused enrollments, recorded at most once per address and minute (flush it on a schedule).
+    public let enrollmentRefusals: EnrollmentRefusalLimiter
+    /// The audit log (the API's mutating calls, refused enrollments), logging on `drover.audit`.
+    public let audit: AuditRecorder
     private let services: ControllerServices
     private let tlsContext: TLSContext
     private let stopSignal = ShutdownSignal()
@@ -64,11 +68,17 @@ public final class ControllerService: Sendable {
         self.reportSink = sink
         let commands = AgentCommandRouter(logger: logger)
         self.commands = commands
+        let auditLogger = DroverLogger(label: "drover.audit")
+        let audit = AuditRecorder(store: store, log: { auditLogger.notice($0) })
+        self.audit = audit
+        let refusals = EnrollmentRefusalLimiter(store: store, logger: logger, audit: audit)
+        self.enrollmentRefusals = refusals
         self.services = ControllerServices(
             configuration: configuration, store: store, denyList: denyList, registry: registry, reportSink: sink,
             commands: commands,
             enrollment: EnrollmentAuthority(
-                store: store, ca: pki.ca, lifetime: configuration.certificateLifetime, logger: logger),
+                store: store, ca: pki.ca, lifetime: configuration.certificateLifetime, logger: logger,
+                refusals: refusals),
             logger: logger)
     }
 

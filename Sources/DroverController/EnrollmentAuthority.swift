@@ -13,13 +13,19 @@ public struct EnrollmentAuthority: Sendable {
     private let ca: CertificateAuthority
     private let lifetime: Duration
     private let logger: DroverLogger
+    private let refusals: EnrollmentRefusalLimiter
 
-    /// An authority signing with `ca` and recording in `store`.
-    public init(store: any StateStore, ca: CertificateAuthority, lifetime: Duration, logger: DroverLogger) {
+    /// An authority signing with `ca` and recording in `store`; refusals are recorded through
+    /// `refusals` (by default a limiter of its own: one event per address and minute).
+    public init(
+        store: any StateStore, ca: CertificateAuthority, lifetime: Duration, logger: DroverLogger,
+        refusals: EnrollmentRefusalLimiter? = nil
+    ) {
         self.store = store
         self.ca = ca
         self.lifetime = lifetime
         self.logger = logger
+        self.refusals = refusals ?? EnrollmentRefusalLimiter(store: store, logger: logger)
     }
 
     /// Handles one `EnrollRequest` from `address` at `now` (Unix ms).
@@ -134,14 +140,7 @@ public struct EnrollmentAuthority: Sendable {
     }
 
     private func refuse(_ text: String, reason: String, address: String, now: Int64) -> Result<Drover_V1_EnrollResponse, SessionError> {
-        logger.warning("enrollment refused: \(text)", ["peer.address": address])
-        do {
-            _ = try store.appendEvent(NewEvent(
-                at: now, kind: "enrollment.refused", severity: .warning,
-                message: "enrollment from \(address) refused: \(text)", details: ["reason": reason, "address": address]))
-        } catch {
-            logger.warning("cannot record refused enrollment", ["error": "\(error)"])
-        }
+        refusals.refused(text, reason: reason, address: address, now: now)
         return .failure(SessionError(.enrollmentRefused, "enrollment refused: \(text)", relatedType: .enrollRequest))
     }
 

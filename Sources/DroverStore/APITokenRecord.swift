@@ -24,6 +24,8 @@ public struct APITokenRecord: Sendable, Equatable, Codable {
     public var lastUsedAt: Int64?
     /// Revocation time, Unix milliseconds, or `nil` while valid.
     public var revokedAt: Int64?
+    /// Expiry time, Unix milliseconds, or `nil` for a token that does not expire.
+    public var expiresAt: Int64?
 
     /// Creates a record.
     public init(
@@ -33,7 +35,8 @@ public struct APITokenRecord: Sendable, Equatable, Codable {
         role: APIRole,
         createdAt: Int64,
         lastUsedAt: Int64? = nil,
-        revokedAt: Int64? = nil
+        revokedAt: Int64? = nil,
+        expiresAt: Int64? = nil
     ) {
         self.id = id
         self.name = name
@@ -42,5 +45,23 @@ public struct APITokenRecord: Sendable, Equatable, Codable {
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
     }
+
+    /// Whether the token is active, expired or revoked at `now` (revocation wins).
+    public func status(now: Int64) -> APITokenStatus {
+        if revokedAt != nil { return .revoked }
+        if let expiresAt, now >= expiresAt { return .expired }
+        return .active
+    }
+}
+
+/// Where an API token stands at a given time.
+public enum APITokenStatus: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Accepted by the API.
+    case active
+    /// Past its expiry time.
+    case expired
+    /// Revoked by an operator.
+    case revoked
 }

@@ -4,10 +4,18 @@ extension SQLiteStateStore {
     /// `lastUsedAt` is written at most this often per token, so reads stay reads.
     public static let apiTokenTouchIntervalMilliseconds: Int64 = 60_000
 
-    /// Creates an API token; the plaintext `drv_api_<id>_<secret>` is returned once.
-    public func createAPIToken(name: String, role: APIRole, now: Int64) throws(StoreError) -> IssuedAPIToken {
-        guard !name.isEmpty else {
-            throw .invalidArgument("API token name must not be empty")
+    /// Creates an API token that expires at `expiresAt` (nil: never); the plaintext
+    /// `drv_api_<id>_<secret>` is returned once.
+    ///
+    /// - Throws: ``StoreError/invalidArgument(_:)`` for a bad name (``APITokenPolicy``) or an
+    ///   expiry not after `now`; ``StoreError/duplicateAPITokenName(_:)`` when an active token
+    ///   has the name (checked in the same write transaction).
+    public func createAPIToken(
+        name: String, role: APIRole, expiresAt: Int64?, now: Int64
+    ) throws(StoreError) -> IssuedAPIToken {
+        try APITokenPolicy.validate(name: name)
+        if let expiresAt, expiresAt <= now {
+            throw .invalidArgument("API token expiry must be after its creation")
         }
         var generator = SystemRandomNumberGenerator()
         let token = APIToken(using: &generator)
@@ -16,15 +24,26 @@ extension SQLiteStateStore {
             name: name,
             secretHash: hasher.hexDigest(token.secret),
             role: role,
-            createdAt: now
+            createdAt: now,
+            expiresAt: expiresAt
         )
         try write { db in
+            let taken = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM api_tokens WHERE name = ? AND revoked_at IS NULL
+                        AND (expires_at IS NULL OR expires_at > ?))
+                    """,
+                arguments: [name, now]) ?? false
+            guard !taken else { throw StoreError.duplicateAPITokenName(name) }
             try db.execute(
                 sql: """
-                    INSERT INTO api_tokens (id, name, secret_hash, role, created_at, last_used_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, NULL, NULL)
+                    INSERT INTO api_tokens (id, name, secret_hash, role, created_at, last_used_at, revoked_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)
                     """,
-                arguments: [record.id, record.name, record.secretHash, record.role.rawValue, record.createdAt]
+                arguments: [
+                    record.id, record.name, record.secretHash, record.role.rawValue, record.createdAt, record.expiresAt,
+                ]
             )
         }
         return IssuedAPIToken(token: token, record: record)
@@ -42,6 +61,9 @@ extension SQLiteStateStore {
         }
         guard record.revokedAt == nil else {
             throw .apiTokenRevoked
+        }
+        if let expiresAt = record.expiresAt, now >= expiresAt {
+            throw .apiTokenExpired(at: expiresAt)
         }
         let threshold = now - Self.apiTokenTouchIntervalMilliseconds
         if let lastUsed = record.lastUsedAt, lastUsed > threshold {
@@ -68,17 +90,34 @@ extension SQLiteStateStore {
         }
     }
 
+    /// The API token with this id.
+    public func apiToken(id: String) throws(StoreError) -> APITokenRecord? {
+        try read { db in try Self.fetchAPIToken(db, id: id) }
+    }
+
     /// Revokes an API token; an already revoked token keeps its first revocation time.
-    public func revokeAPIToken(id: String, now: Int64) throws(StoreError) -> APITokenRecord {
+    ///
+    /// With `sparingLastAdmin`, revoking the only admin token active at `now` is refused with
+    /// ``StoreError/lastAdminToken(_:)``, checked in the same write transaction so two admins
+    /// revoking each other cannot both succeed.
+    public func revokeAPIToken(id: String, now: Int64, sparingLastAdmin: Bool) throws(StoreError) -> APITokenRecord {
         try write { db in
-            try db.execute(
-                sql: "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
-                arguments: [now, id]
-            )
             guard let record = try Self.fetchAPIToken(db, id: id) else {
                 throw StoreError.apiTokenNotFound(id)
             }
-            return record
+            guard record.revokedAt == nil else { return record }
+            if sparingLastAdmin, record.role == .admin, record.status(now: now) == .active {
+                let others = try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM api_tokens WHERE role = 'admin' AND id <> ? AND revoked_at IS NULL
+                            AND (expires_at IS NULL OR expires_at > ?)
+                        """,
+                    arguments: [id, now]) ?? 0
+                guard others > 0 else { throw StoreError.lastAdminToken(id) }
+            }
+            try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ?", arguments: [now, id])
+            return try Self.fetchAPIToken(db, id: id) ?? record
         }
     }
 
@@ -90,7 +129,7 @@ extension SQLiteStateStore {
 
 extension APITokenRecord {
     /// The columns `init(row:)` reads.
-    static let columns = "id, name, secret_hash, role, created_at, last_used_at, revoked_at"
+    static let columns = "id, name, secret_hash, role, created_at, last_used_at, revoked_at, expires_at"
 
     /// Decodes an `api_tokens` row.
     init(row: Row) throws {
@@ -105,7 +144,8 @@ extension APITokenRecord {
             role: role,
             createdAt: try row.decode(forColumn: "created_at"),
             lastUsedAt: try row.decode(forColumn: "last_used_at"),
-            revokedAt: try row.decode(forColumn: "revoked_at")
+            revokedAt: try row.decode(forColumn: "revoked_at"),
+            expiresAt: try row.decode(forColumn: "expires_at")
         )
     }
 }

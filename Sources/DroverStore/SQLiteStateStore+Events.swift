@@ -72,22 +72,7 @@ extension SQLiteStateStore {
 
     /// Deletes events older than `cutoff`, then the oldest beyond `maxCount`; returns how many went.
     public func pruneEvents(olderThan cutoff: Int64, keepingAtMost maxCount: Int) throws(StoreError) -> Int {
-        guard maxCount >= 0 else {
-            throw .invalidArgument("events to keep must not be negative")
-        }
-        return try write { db in
-            try db.execute(sql: "DELETE FROM events WHERE at < ?", arguments: [cutoff])
-            let byAge = db.changesCount
-            try db.execute(
-                sql: """
-                    DELETE FROM events WHERE id NOT IN (
-                        SELECT id FROM events ORDER BY at DESC, id DESC LIMIT ?
-                    )
-                    """,
-                arguments: [maxCount]
-            )
-            return byAge + db.changesCount
-        }
+        try prune(.events, olderThan: cutoff, keepingAtMost: maxCount)
     }
 }
 

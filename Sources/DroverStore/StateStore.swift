@@ -87,17 +87,24 @@ public protocol StateStore: Sendable {
 
     // MARK: API tokens
 
-    /// Creates an API token; the plaintext `drv_api_<id>_<secret>` is returned once.
-    func createAPIToken(name: String, role: APIRole, now: Int64) throws(StoreError) -> IssuedAPIToken
+    /// Creates an API token expiring at `expiresAt` (nil: never); the plaintext
+    /// `drv_api_<id>_<secret>` is returned once.
+    ///
+    /// - Throws: ``StoreError/invalidArgument(_:)`` (name rules in ``APITokenPolicy``),
+    ///   ``StoreError/duplicateAPITokenName(_:)`` when an active token has the name.
+    func createAPIToken(name: String, role: APIRole, expiresAt: Int64?, now: Int64) throws(StoreError) -> IssuedAPIToken
     /// Checks a bearer token; updates `lastUsedAt` at most once a minute.
     ///
     /// - Throws: ``StoreError/malformedToken(reason:)``, ``StoreError/unknownAPIToken``,
-    ///   ``StoreError/apiTokenRevoked``.
+    ///   ``StoreError/apiTokenRevoked``, ``StoreError/apiTokenExpired(at:)``.
     func authenticateAPIToken(_ token: String, now: Int64) throws(StoreError) -> APITokenRecord
+    /// The API token with this id.
+    func apiToken(id: String) throws(StoreError) -> APITokenRecord?
     /// All API tokens, oldest first.
     func listAPITokens() throws(StoreError) -> [APITokenRecord]
-    /// Revokes an API token (idempotent: the first revocation time is kept).
-    func revokeAPIToken(id: String, now: Int64) throws(StoreError) -> APITokenRecord
+    /// Revokes an API token (idempotent: the first revocation time is kept); with
+    /// `sparingLastAdmin` the last active admin token is refused (``StoreError/lastAdminToken(_:)``).
+    func revokeAPIToken(id: String, now: Int64, sparingLastAdmin: Bool) throws(StoreError) -> APITokenRecord
 
     // MARK: Events
 
@@ -109,6 +116,18 @@ public protocol StateStore: Sendable {
     func listEvents(_ query: EventQuery) throws(StoreError) -> [EventRecord]
     /// Deletes events older than `cutoff`, then the oldest beyond `maxCount`; returns how many went.
     func pruneEvents(olderThan cutoff: Int64, keepingAtMost maxCount: Int) throws(StoreError) -> Int
+
+    // MARK: Audit
+
+    /// Appends an audit entry and returns it with its id.
+    @discardableResult
+    func appendAudit(_ entry: NewAuditEntry) throws(StoreError) -> AuditRecord
+    /// Sets the occurrence count of an aggregated entry (see ``AuditRecorder``).
+    func setAuditCount(id: Int64, count: Int) throws(StoreError)
+    /// Audit entries matching `query`, newest first.
+    func listAudit(_ query: AuditQuery) throws(StoreError) -> [AuditRecord]
+    /// Deletes audit entries older than `cutoff`, then the oldest beyond `maxCount`; returns how many went.
+    func pruneAudit(olderThan cutoff: Int64, keepingAtMost maxCount: Int) throws(StoreError) -> Int
 
     // MARK: Services and rollouts
 
@@ -156,6 +175,16 @@ public protocol StateStore: Sendable {
 }
 
 extension StateStore {
+    /// Creates an API token that never expires.
+    public func createAPIToken(name: String, role: APIRole, now: Int64) throws(StoreError) -> IssuedAPIToken {
+        try createAPIToken(name: name, role: role, expiresAt: nil, now: now)
+    }
+
+    /// Revokes an API token, the last admin token included.
+    public func revokeAPIToken(id: String, now: Int64) throws(StoreError) -> APITokenRecord {
+        try revokeAPIToken(id: id, now: now, sparingLastAdmin: false)
+    }
+
     /// The number of schema migrations applied (1 for `v1`).
     public func schemaVersion() throws(StoreError) -> Int {
         try appliedMigrations().count

@@ -52,6 +52,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case apiTokenRevoked
     /// No API token has this id (for management operations such as revoke).
     case apiTokenNotFound(String)
+    /// The API token expired at this time (Unix milliseconds).
+    case apiTokenExpired(at: Int64)
+    /// An active API token already has this name.
+    case duplicateAPITokenName(String)
+    /// Revoking this token (its id) would leave no active admin token.
+    case lastAdminToken(String)
 
     /// A one-line human message.
     public var description: String {
@@ -103,6 +109,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "API token refused: revoked"
         case .apiTokenNotFound(let id):
             return "no API token with id \(id)"
+        case .apiTokenExpired(let at):
+            return "API token refused: expired at \(at) ms since the epoch"
+        case .duplicateAPITokenName(let name):
+            return "an active API token is already named \"\(name)\""
+        case .lastAdminToken(let id):
+            return "API token \(id) is the last active admin token; create another admin token first "
+                + "(or revoke it offline with `drover controller api-token revoke`)"
         }
     }
 }

@@ -2,7 +2,8 @@ import GRDB
 
 /// The versioned schema: `v1` creates hosts, tokens, certificates and events; `v2` services,
 /// their version history and rollouts; `v3` the parts of an unfinished rollout's state; `v4`
-/// each rollout's strategy (rolling, canary, blue-green: which state machine its state belongs to).
+/// each rollout's strategy (rolling, canary, blue-green: which state machine its state belongs to);
+/// `v5` API token expiry and the audit log.
 ///
 /// Later versions append migrations (`v2` for rollouts and services, …); an applied
 /// migration is never edited. A database that lists migrations not known here was written
@@ -15,6 +16,7 @@ enum StoreMigrations {
         migrator.registerMigration("v2", migrate: v2)
         migrator.registerMigration("v3", migrate: v3)
         migrator.registerMigration("v4", migrate: v4)
+        migrator.registerMigration("v5", migrate: v5)
         return migrator
     }
 

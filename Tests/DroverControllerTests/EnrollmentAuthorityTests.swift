@@ -73,8 +73,10 @@ import Testing
             ("drv_nope1234_" + String(repeating: "z", count: 32), "unknown"),
             ("not-a-token", "malformed"),
         ]
-        for (token, reason) in cases {
-            guard case .failure(let error) = authority.enroll(try request(token: token), address: "a", now: now) else {
+        // Distinct addresses: refusals from one address within a minute make one event.
+        for (index, (token, reason)) in cases.enumerated() {
+            guard case .failure(let error) = authority.enroll(try request(token: token), address: "a\(index)", now: now)
+            else {
                 Issue.record("expected \(reason) to be refused")
                 continue
             }

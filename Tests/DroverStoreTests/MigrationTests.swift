@@ -4,13 +4,13 @@ import Testing
 
 @Suite("Opening and migrations")
 struct MigrationTests {
-    @Test("a fresh database reaches v4 with WAL and foreign keys on")
+    @Test("a fresh database reaches v5 with WAL and foreign keys on")
     func freshDatabase() throws {
         try withTempDirectory { directory in
             let store = try SQLiteStateStore(path: "\(directory)/state.db")
-            #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4"])
-            #expect(try store.schemaVersion() == 4)
-            #expect(SQLiteStateStore.knownMigrations == ["v1", "v2", "v3", "v4"])
+            #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
+            #expect(try store.schemaVersion() == 5)
+            #expect(SQLiteStateStore.knownMigrations == ["v1", "v2", "v3", "v4", "v5"])
             #expect(try store.scalarText("PRAGMA journal_mode") == "wal")
             #expect(try store.scalarText("PRAGMA foreign_keys") == "1")
             let tables = try store.scalarText(
@@ -19,7 +19,7 @@ struct MigrationTests {
             )
             #expect(
                 tables
-                    == "api_tokens,certificates,events,grdb_migrations,hosts,join_tokens,rollout_parts,rollouts,service_versions,services"
+                    == "api_tokens,audit,certificates,events,grdb_migrations,hosts,join_tokens,rollout_parts,rollouts,service_versions,services"
             )
         }
     }
@@ -58,7 +58,7 @@ struct MigrationTests {
                 try store.close()
             }
             let reopened = try SQLiteStateStore(path: path)
-            #expect(try reopened.appliedMigrations() == ["v1", "v2", "v3", "v4"])
+            #expect(try reopened.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
             #expect(try reopened.host(id: "h-one")?.name == "web-1")
             #expect(try reopened.listHosts().map(\.id) == ["h-one"])
         }
@@ -92,7 +92,7 @@ struct MigrationTests {
     @Test("the in-memory variant migrates too")
     func inMemory() throws {
         let store = try SQLiteStateStore.inMemory()
-        #expect(try store.schemaVersion() == 4)
+        #expect(try store.schemaVersion() == 5)
         #expect(try store.listHosts(includeRemoved: true).isEmpty)
     }
 }

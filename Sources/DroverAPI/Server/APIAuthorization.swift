@@ -6,6 +6,13 @@ enum AuthResult {
     case failure(APIResponse)
 }
 
+/// A role check: allowed, refused with the caller known (403), or no valid token (401/500).
+enum AuthCheck {
+    case allowed(APITokenRecord)
+    case forbidden(APITokenRecord, APIResponse)
+    case unauthenticated(APIResponse)
+}
+
 /// Bearer-token checks against the store, and role ranking.
 struct APIAuthorization: Sendable {
     let store: any StateStore
@@ -38,6 +45,10 @@ struct APIAuthorization: Sendable {
                 return .failure(
                     APIResponse.error(
                         status: 401, code: "unauthorized", message: "API token revoked", headers: challenge))
+            case .apiTokenExpired:
+                return .failure(
+                    APIResponse.error(
+                        status: 401, code: "unauthorized", message: "API token expired", headers: challenge))
             default:
                 return .failure(
                     APIResponse.error(status: 500, code: "internal", message: "token check failed: \(error)"))
@@ -47,17 +58,27 @@ struct APIAuthorization: Sendable {
 
     /// The record when it has at least `role`, or the 401/403 response.
     func require(_ role: APIRole, for request: APIRequest) -> AuthResult {
+        switch check(role, for: request) {
+        case .allowed(let record): return .success(record)
+        case .forbidden(_, let response), .unauthenticated(let response): return .failure(response)
+        }
+    }
+
+    /// Like ``require(_:for:)``, but a caller whose role is too low is still named: the audit
+    /// log records who was refused.
+    func check(_ role: APIRole, for request: APIRequest) -> AuthCheck {
         switch authenticate(request) {
         case .failure(let response):
-            return .failure(response)
+            return .unauthenticated(response)
         case .success(let record):
             guard Self.rank(record.role) >= Self.rank(role) else {
-                return .failure(
+                return .forbidden(
+                    record,
                     APIResponse.error(
                         status: 403, code: "forbidden",
                         message: "role \(record.role.rawValue) may not do this (needs \(role.rawValue))"))
             }
-            return .success(record)
+            return .allowed(record)
         }
     }
 

@@ -1,3 +1,4 @@
+import DroverStore
 import DroverTLS
 
 #if canImport(Glibc)
@@ -27,6 +28,9 @@ public struct APIServerConfiguration: Sendable {
     public var installScriptPath: String?
     /// The agent binary served at `GET /download/drover-agent`, if any.
     public var agentBinaryPath: String?
+    /// Where mutating calls are audited; `nil` gives the router its own recorder that logs nowhere.
+    /// The controller passes one logging through its logger and flushes it on its retention schedule.
+    public var audit: AuditRecorder?
     /// Wall clock, Unix milliseconds (injected for tests).
     public var clock: @Sendable () -> Int64 = APIServerConfiguration.systemClock
 

@@ -32,12 +32,12 @@ extension DroverRouter {
     }
 
     func hostAction(_ request: APIRequest, _ idOrName: String, action: String) async -> APIResponse {
-        let role: APIRole = action == "remove" ? .admin : .operator
-        let caller: APITokenRecord
-        switch auth.require(role, for: request) {
-        case .failure(let response): return response
-        case .success(let record): caller = record
-        }
+        await audited(
+            request, action: "host." + action, target: idOrName, role: action == "remove" ? .admin : .operator
+        ) { caller in await hostActionAuthorized(caller, idOrName, action: action) }
+    }
+
+    private func hostActionAuthorized(_ caller: APITokenRecord, _ idOrName: String, action: String) async -> APIResponse {
         let now = self.now
         do {
             guard let view = try FleetView.host(idOrName, store: store, inventory: inventory.snapshot()) else {

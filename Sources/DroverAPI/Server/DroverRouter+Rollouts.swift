@@ -6,12 +6,37 @@ extension DroverRouter {
     /// `/v1/services[/{name}/rollback|canary|history]`;
     /// `segments` starts after `v1`.
     func rolloutRoute(_ request: APIRequest, _ segments: [String]) async -> APIResponse {
-        let method = request.method
-        let isRead = method == "GET"
-        switch auth.require(isRead ? .viewer : .operator, for: request) {
-        case .failure(let response): return response
-        case .success: break
+        if let (action, target) = Self.rolloutMutation(request.method, segments) {
+            return await audited(
+                request, action: action, target: target, role: .operator,
+                resolveTarget: { target ?? Self.answerField($0, ["service"]) }
+            ) { _ in await rolloutRouteAuthorized(request, segments) }
         }
+        switch auth.require(request.method == "GET" ? .viewer : .operator, for: request) {
+        case .failure(let response): return response
+        case .success: return await rolloutRouteAuthorized(request, segments)
+        }
+    }
+
+    /// The audit action and target of a mutating rollout route, `nil` for reads and non-routes.
+    static func rolloutMutation(_ method: String, _ segments: [String]) -> (String, String?)? {
+        guard method == "POST" else { return nil }
+        switch segments {
+        case ["deploys"]:
+            return ("deploy.create", nil)
+        case let s where s.count == 3 && s[0] == "rollouts" && RolloutOperatorAction(rawValue: s[2]) != nil:
+            return ("rollout." + s[2], s[1])
+        case let s where s.count == 3 && s[0] == "services" && s[2] == "rollback":
+            return ("service.rollback", s[1])
+        case let s where s.count == 3 && s[0] == "services" && s[2] == "canary":
+            return ("canary.set", s[1])
+        default:
+            return nil
+        }
+    }
+
+    private func rolloutRouteAuthorized(_ request: APIRequest, _ segments: [String]) async -> APIResponse {
+        let method = request.method
         guard let control = rolloutControl else {
             return .error(status: 503, code: "unavailable", message: "this server has no rollout coordinator")
         }

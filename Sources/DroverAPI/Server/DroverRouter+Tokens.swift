@@ -6,8 +6,14 @@ extension DroverRouter {
     static let defaultTokenTTLSeconds: Int64 = 86_400
     static let maxTokenTTLSeconds: Int64 = 366 * 86_400
 
-    func createToken(_ request: APIRequest) -> APIResponse {
-        if case .failure(let response) = auth.require(.admin, for: request) { return response }
+    func createToken(_ request: APIRequest) async -> APIResponse {
+        await audited(
+            request, action: "join_token.create", target: nil, role: .admin,
+            resolveTarget: { Self.answerField($0, ["info", "id"]) }
+        ) { _ in createTokenAuthorized(request) }
+    }
+
+    private func createTokenAuthorized(_ request: APIRequest) -> APIResponse {
         let body: CreateJoinTokenRequest
         if request.body.isEmpty {
             body = CreateJoinTokenRequest()
@@ -53,16 +59,17 @@ extension DroverRouter {
         }
     }
 
-    func revokeToken(_ request: APIRequest, _ id: String) -> APIResponse {
-        if case .failure(let response) = auth.require(.admin, for: request) { return response }
-        do {
-            let now = self.now
-            guard try store.joinToken(id: id) != nil else {
-                return .error(status: 404, code: "not_found", message: "no join token \(id)")
+    func revokeToken(_ request: APIRequest, _ id: String) async -> APIResponse {
+        await audited(request, action: "join_token.revoke", target: id, role: .admin) { _ in
+            do throws(StoreError) {
+                let now = self.now
+                guard try store.joinToken(id: id) != nil else {
+                    return .error(status: 404, code: "not_found", message: "no join token \(id)")
+                }
+                return .json(Self.info(try store.revokeJoinToken(id: id, now: now), now: now))
+            } catch {
+                return Self.storeFailure(error)
             }
-            return .json(Self.info(try store.revokeJoinToken(id: id, now: now), now: now))
-        } catch {
-            return Self.storeFailure(error)
         }
     }
 

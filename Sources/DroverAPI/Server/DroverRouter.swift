@@ -5,8 +5,8 @@ import DroverStore
 /// agent installer downloads.
 ///
 /// Roles: `viewer` reads hosts, rollouts and services (and `/metrics`); `operator` drains,
-/// deploys and pauses, resumes, aborts or rolls back; `admin` removes hosts and
-/// manages join tokens. `/healthz`, `/install.sh` and `/download/drover-agent` need no token
+/// deploys and pauses, resumes, aborts or rolls back; `admin` removes hosts, manages join and
+/// API tokens and reads the audit log. Every mutating call is audited (``AuditRecorder``). `/healthz`, `/install.sh` and `/download/drover-agent` need no token
 /// (an installing host has only its join token, which the controller checks at enrollment).
 public struct DroverRouter: Router {
     let configuration: APIServerConfiguration
@@ -15,6 +15,7 @@ public struct DroverRouter: Router {
     let fleetControl: any FleetControl
     let rolloutControl: (any RolloutControl)?
     let auth: APIAuthorization
+    let audit: AuditRecorder
 
     /// A router over `store` and `inventory` that cuts removed hosts off through `fleetControl`
     /// and serves deploys and rollouts through `rolloutControl` (without one, those routes
@@ -32,6 +33,7 @@ public struct DroverRouter: Router {
         self.fleetControl = fleetControl
         self.rolloutControl = rolloutControl
         self.auth = APIAuthorization(store: store, clock: configuration.clock)
+        self.audit = configuration.audit ?? AuditRecorder(store: store)
     }
 
     var now: Int64 { configuration.clock() }
@@ -65,11 +67,23 @@ public struct DroverRouter: Router {
         case ["v1", "tokens"]:
             switch method {
             case "GET": return listTokens(request)
-            case "POST": return createToken(request)
+            case "POST": return await createToken(request)
             default: return methodNotAllowed(["GET", "POST"])
             }
         case let s where s.count == 3 && s[0] == "v1" && s[1] == "tokens":
-            return only(["DELETE"], method) { revokeToken(request, s[2]) }
+            guard method == "DELETE" else { return methodNotAllowed(["DELETE"]) }
+            return await revokeToken(request, s[2])
+        case ["v1", "api-tokens"]:
+            switch method {
+            case "GET": return listAPITokens(request)
+            case "POST": return await createAPIToken(request)
+            default: return methodNotAllowed(["GET", "POST"])
+            }
+        case let s where s.count == 3 && s[0] == "v1" && s[1] == "api-tokens":
+            guard method == "DELETE" else { return methodNotAllowed(["DELETE"]) }
+            return await revokeAPIToken(request, s[2])
+        case ["v1", "audit"]:
+            return only(["GET"], method) { listAudit(request) }
         case let s where s.count >= 2 && s[0] == "v1" && ["deploys", "rollouts", "services"].contains(s[1]):
             return await rolloutRoute(request, Array(s.dropFirst()))
         default:
