@@ -15,6 +15,7 @@ public struct DroverRouter: Router {
     let fleetControl: any FleetControl
     let rolloutControl: (any RolloutControl)?
     let auth: APIAuthorization
+    let limiter: APIRateLimiter
 
     /// A router over `store` and `inventory` that cuts removed hosts off through `fleetControl`
     /// and serves deploys and rollouts through `rolloutControl` (without one, those routes
@@ -32,11 +33,29 @@ public struct DroverRouter: Router {
         self.fleetControl = fleetControl
         self.rolloutControl = rolloutControl
         self.auth = APIAuthorization(store: store, clock: configuration.clock)
+        self.limiter = APIRateLimiter(limit: configuration.unauthenticatedRateLimit, clock: configuration.clock)
     }
 
     var now: Int64 { configuration.clock() }
 
     public func respond(to request: APIRequest) async -> APIResponse {
+        // Work anyone can ask for (no token, or a wrong one) is budgeted per address.
+        if Self.unauthenticatedRoutes.contains(request.pathSegments), let refusal = limiter.refusal(for: request.remoteAddress) {
+            return refusal
+        }
+        let response = await route(request)
+        if response.status == 401, let refusal = limiter.refusal(for: request.remoteAddress) {
+            return refusal
+        }
+        return response
+    }
+
+    /// The routes that need no token.
+    static let unauthenticatedRoutes: Set<[String]> = [
+        ["healthz"], ["install.sh"], ["download", "drover-agent"], ["download", "drover-agent.sha256"],
+    ]
+
+    private func route(_ request: APIRequest) async -> APIResponse {
         let segments = request.pathSegments
         let method = request.method
         switch segments {
