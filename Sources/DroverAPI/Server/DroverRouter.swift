@@ -16,6 +16,7 @@ public struct DroverRouter: Router {
     let rolloutControl: (any RolloutControl)?
     let auth: APIAuthorization
     let limiter: APIRateLimiter
+    let digests = FileDigestCache()
 
     /// A router over `store` and `inventory` that cuts removed hosts off through `fleetControl`
     /// and serves deploys and rollouts through `rolloutControl` (without one, those routes
@@ -69,10 +70,9 @@ public struct DroverRouter: Router {
                     configuration.installScriptPath, contentType: "text/x-shellscript; charset=utf-8",
                     what: "install script")
             }
-        case ["download", "drover-agent"]:
-            return only(["GET"], method) {
-                serveFile(configuration.agentBinaryPath, contentType: "application/octet-stream", what: "agent binary")
-            }
+        case ["download", "drover-agent"], ["download", "drover-agent.sha256"]:
+            guard method == "GET" else { return methodNotAllowed(["GET"]) }
+            return await agentBinary(checksumOnly: segments[1] == "drover-agent.sha256")
         case ["v1", "hosts"]:
             return only(["GET"], method) { listHosts(request) }
         case let s where s.count == 3 && s[0] == "v1" && s[1] == "hosts":
@@ -146,5 +146,27 @@ public struct DroverRouter: Router {
             return .error(status: 500, code: "internal", message: "the \(what) could not be read")
         }
         return APIResponse(status: 200, contentType: contentType, body: bytes)
+    }
+}
+
+extension DroverRouter {
+    /// `GET /download/drover-agent` (streamed, with `X-Drover-SHA256`) or its checksum line,
+    /// `<hex>  drover-agent` as `sha256sum` prints it.
+    func agentBinary(checksumOnly: Bool) async -> APIResponse {
+        guard let path = configuration.agentBinaryPath else {
+            return .error(status: 404, code: "not_found", message: "this controller serves no agent binary")
+        }
+        guard let version = FileVersion.of(path), let digest = await digests.sha256(path: path, version: version) else {
+            return .error(status: 500, code: "internal", message: "the agent binary at \(path) could not be read")
+        }
+        if checksumOnly {
+            return APIResponse(
+                status: 200, contentType: "text/plain; charset=utf-8", body: Array("\(digest)  drover-agent\n".utf8))
+        }
+        var response = APIResponse(
+            status: 200, contentType: "application/octet-stream", headers: [APIHeader("X-Drover-SHA256", digest)],
+            body: [])
+        response.file = APIFileBody(path: path, size: version.size)
+        return response
     }
 }
