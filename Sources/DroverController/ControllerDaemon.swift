@@ -61,6 +61,8 @@ public final class ControllerDaemon: Sendable {
         apiConfiguration.metricsRequireToken = options.metricsRequireToken
         apiConfiguration.installScriptPath = options.installScriptPath
         apiConfiguration.agentBinaryPath = options.agentBinaryPath
+        let apiLogger = DroverLogger(label: "drover.api")
+        apiConfiguration.log = { apiLogger.error($0) }
         // The rollout engine: agents' answers and inventory transitions reach it from here on.
         let rollouts = RolloutCoordinator(store: service.store, dispatcher: service.registry, availability: inventory)
         service.commands.attach(rollouts)

@@ -41,6 +41,9 @@ public struct APIServerConfiguration: Sendable {
     public var installScriptPath: String?
     /// The agent binary served at `GET /download/drover-agent`, if any.
     public var agentBinaryPath: String?
+    /// Where the server logs what callers are not shown (internal error detail, with the request
+    /// id); standard error unless the controller wires its logger.
+    public var log: @Sendable (String) -> Void = APIServerConfiguration.standardErrorLog
     /// Wall clock, Unix milliseconds (injected for tests).
     public var clock: @Sendable () -> Int64 = APIServerConfiguration.systemClock
 
@@ -66,6 +69,12 @@ public struct APIServerConfiguration: Sendable {
         limits.maxHeaderListSize = max(1, maxHeaderBytes)
         limits.maxHeaderFieldCount = max(1, maxHeaderCount)
         return limits
+    }
+
+    /// Writes one line to standard error.
+    public static let standardErrorLog: @Sendable (String) -> Void = { line in
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
     /// Unix milliseconds from the system clock.

@@ -1,3 +1,4 @@
+import Foundation
 import DroverInventory
 import DroverStore
 
@@ -48,7 +49,22 @@ public struct DroverRouter: Router {
         if response.status == 401, let refusal = limiter.refusal(for: request.remoteAddress) {
             return refusal
         }
-        return response
+        return hidingInternalDetail(response, of: request)
+    }
+
+    /// A 500's detail (store errors, token-check failures, paths) goes to the log under the
+    /// request id; the caller gets only the id.
+    func hidingInternalDetail(_ response: APIResponse, of request: APIRequest) -> APIResponse {
+        guard response.status >= 500, response.status != 503 else { return response }
+        let detail = (try? APIJSON.decoder().decode(APIErrorBody.self, from: .init(response.body)))?.message
+        configuration.log(
+            "api: \(request.method) \(request.path) failed with \(response.status) (request.id=\(request.requestID)): "
+                + (detail ?? String(decoding: response.body.prefix(1_024), as: UTF8.self)))
+        var hidden = APIResponse.json(
+            APIErrorBody(error: "internal", message: "internal error", requestID: request.requestID),
+            status: response.status)
+        hidden.headers = response.headers
+        return hidden
     }
 
     /// The routes that need no token.
