@@ -334,6 +334,7 @@ let package = Package(
                 "DroverTestSupport",
                 "DroverWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
