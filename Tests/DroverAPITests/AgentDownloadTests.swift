@@ -120,6 +120,31 @@ struct AgentDownloadTests {
         }
     }
 
+    @Test("a slow download that keeps flowing outlasts the idle timeout")
+    func slowDownloadIsNotIdle() async throws {
+        let curl = try Self.curlPath()
+        try await Self.withTempDirectory { directory in
+            let path = directory + "/drover-agent"
+            #expect(FileManager.default.createFile(atPath: path, contents: nil))
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.truncate(atOffset: 8 << 20)
+            try handle.close()
+            try await withAPIServer(configure: {
+                $0.agentBinaryPath = path
+                $0.idleTimeoutSeconds = 1
+            }) { api in
+                let started = ContinuousClock.now
+                // 8 MiB at 3 MiB/s: close to 3 s, three idle timeouts long, sending nothing.
+                let result = try await runProcess(
+                    curl, ["-fsS", "--cacert", api.caPath, "--limit-rate", "3M", "-o", "/dev/null", "-w",
+                        "%{size_download}", "\(api.address)/download/drover-agent"])
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(result.stdout == String(8 << 20))
+                #expect(ContinuousClock.now - started > .seconds(2))
+            }
+        }
+    }
+
     /// This process's resident set, from /proc/self/statm (pages × page size).
     static func residentBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
