@@ -347,6 +347,7 @@ let package = Package(
                 "DroverTestSupport",
                 "DroverWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),

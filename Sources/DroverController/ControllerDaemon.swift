@@ -72,6 +72,8 @@ public final class ControllerDaemon: Sendable {
         self.audit = audit
         self.retention = RetentionPruner(
             store: service.store, policy: policy, audit: audit, refusals: service.enrollmentRefusals)
+        let apiLogger = DroverLogger(label: "drover.api")
+        apiConfiguration.log = { apiLogger.error($0) }
         // The rollout engine: agents' answers and inventory transitions reach it from here on.
         let rollouts = RolloutCoordinator(store: service.store, dispatcher: service.registry, availability: inventory)
         service.commands.attach(rollouts)

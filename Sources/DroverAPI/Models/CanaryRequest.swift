@@ -29,7 +29,9 @@ public struct CanaryRequest: Codable, Sendable, Equatable {
     public func resolved() -> Result<Action, CanaryRequestError> {
         switch (action, percent) {
         case (nil, nil): .failure(CanaryRequestError("give percent (0–100) or action (promote or abort)"))
-        case (nil, .some), (.setWeight, .some): .success(.setWeight)
+        case (nil, .some(let percent)), (.setWeight, .some(let percent)):
+            percent.isFinite && (0...100).contains(percent)
+                ? .success(.setWeight) : .failure(CanaryRequestError("percent must be from 0 to 100, got \(percent)"))
         case (.setWeight, nil): .failure(CanaryRequestError("set-weight needs percent (0–100)"))
         case (.some(let action), .some): .failure(CanaryRequestError("\(action.rawValue) takes no percent"))
         case (.some(let action), nil): .success(action)

@@ -10,6 +10,8 @@ public struct APIResponse: Sendable, Equatable {
     public var headers: [APIHeader]
     /// The body.
     public var body: [UInt8]
+    /// A body streamed from a file instead of ``body`` (which is then empty).
+    public var file: APIFileBody?
 
     /// Creates a response.
     public init(status: Int, contentType: String, headers: [APIHeader] = [], body: [UInt8]) {

@@ -25,6 +25,7 @@ public final class APIServer: Sendable {
     private let tlsContext: TLSContext
     private let group: any EventLoopGroup
     private let state = Mutex(State())
+    private let connections: ConnectionCounter
 
     private struct State {
         var port: Int?
@@ -63,7 +64,11 @@ public final class APIServer: Sendable {
         self.router = router
         self.group = group
         self.tlsContext = try TLSContext(configuration: configuration.effectiveTLS)
+        self.connections = ConnectionCounter(limit: configuration.maxConnections)
     }
+
+    /// Connections open now (at most ``APIServerConfiguration/maxConnections``).
+    public var openConnections: Int { connections.count }
 
     /// The bound port, once ``run()`` has bound the socket (waits until then).
     public func localPort() async throws -> Int {
@@ -91,6 +96,13 @@ public final class APIServer: Sendable {
     public func run() async throws {
         let tlsContext = self.tlsContext
         let idleTimeout = TimeAmount.seconds(Int64(configuration.idleTimeoutSeconds))
+        let counter = connections
+        let decoderLimits = configuration.decoderLimits
+        let (seconds, attoseconds) = configuration.requestTimeout.components
+        let timeoutNanos = seconds >= Int64.max / 1_000_000_000 ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let guardLimits = APIConnectionGuard.Limits(
+            requestTimeout: .nanoseconds(max(1, timeoutNanos)), maxHeaderBytes: configuration.maxHeaderBytes,
+            maxHeaderCount: configuration.maxHeaderCount)
         let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
         do {
             server = try await ServerBootstrap(group: group)
@@ -99,11 +111,23 @@ public final class APIServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // Over the cap: closed at once, before any TLS work. (Throwing here would
+                        // end the accept loop.)
+                        guard counter.acquire() else {
+                            try channel.pipeline.syncOperations.addHandler(CloseOnActiveHandler())
+                            return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                                wrappingChannelSynchronously: channel)
+                        }
+                        channel.closeFuture.whenComplete { _ in counter.release() }
                         try channel.pipeline.syncOperations.addHandlers([
                             IdleStateHandler(readTimeout: idleTimeout), IdleCloseHandler(),
-                            OpenSSLHandler(context: tlsContext),
+                            OpenSSLHandler(context: tlsContext), RequestBytesObserver(),
+                            HTTPResponseEncoder(),
+                            ByteToMessageHandler(
+                                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
+                            APIConnectionGuard(limits: guardLimits), HTTPServerPipelineHandler(),
+                            NIOHTTPResponseHeadersValidator(),
                         ])
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                             wrappingChannelSynchronously: channel)
                     }

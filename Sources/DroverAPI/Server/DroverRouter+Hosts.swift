@@ -14,18 +14,16 @@ extension DroverRouter {
 
     func showHost(_ request: APIRequest, _ idOrName: String) -> APIResponse {
         if case .failure(let response) = auth.require(.viewer, for: request) { return response }
-        var window: Int64 = 3_600
-        if let text = request.query["since_seconds"] {
-            guard let seconds = Int64(text), seconds >= 0 else {
-                return .error(status: 400, code: "bad_request", message: "since_seconds must be a non-negative integer")
-            }
-            window = seconds
+        guard let since = Self.historyStart(query: request.query["since_seconds"], now: now) else {
+            return .error(
+                status: 400, code: "bad_request",
+                message: "since_seconds must be a whole number of seconds from 0 to \(Int64.max)")
         }
         do {
             guard let view = try FleetView.host(idOrName, store: store, inventory: inventory.snapshot()) else {
                 return .error(status: 404, code: "not_found", message: "no host \(idOrName)")
             }
-            return .json(view.detail(historySince: now - window * 1_000))
+            return .json(view.detail(historySince: since))
         } catch {
             return Self.storeFailure(error)
         }
@@ -87,5 +85,23 @@ extension DroverRouter {
         } catch {
             return Self.storeFailure(error)
         }
+    }
+
+    /// The default history window of `GET /v1/hosts/{idOrName}`: one hour.
+    static let defaultHistorySeconds: Int64 = 3_600
+    /// Longer windows are clamped to this (a year): the controller keeps far less history, so
+    /// every larger window has the same answer, and the clamp keeps `seconds * 1_000` in range.
+    static let maxHistorySeconds: Int64 = 366 * 86_400
+
+    /// The first history instant (Unix ms) for a `since_seconds` query value; nil when the
+    /// value is not a non-negative whole number that fits 64 bits.
+    static func historyStart(query text: String?, now: Int64) -> Int64? {
+        var window = defaultHistorySeconds
+        if let text {
+            guard let seconds = Int64(text), seconds >= 0 else { return nil }
+            window = min(seconds, maxHistorySeconds)
+        }
+        let (start, overflow) = now.subtractingReportingOverflow(window * 1_000)
+        return overflow ? Int64.min : start
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import DroverInventory
 import DroverStore
 
@@ -16,6 +17,8 @@ public struct DroverRouter: Router {
     let rolloutControl: (any RolloutControl)?
     let auth: APIAuthorization
     let audit: AuditRecorder
+    let limiter: APIRateLimiter
+    let digests = FileDigestCache()
 
     /// A router over `store` and `inventory` that cuts removed hosts off through `fleetControl`
     /// and serves deploys and rollouts through `rolloutControl` (without one, those routes
@@ -34,11 +37,44 @@ public struct DroverRouter: Router {
         self.rolloutControl = rolloutControl
         self.auth = APIAuthorization(store: store, clock: configuration.clock)
         self.audit = configuration.audit ?? AuditRecorder(store: store)
+        self.limiter = APIRateLimiter(limit: configuration.unauthenticatedRateLimit, clock: configuration.clock)
     }
 
     var now: Int64 { configuration.clock() }
 
     public func respond(to request: APIRequest) async -> APIResponse {
+        // Work anyone can ask for (no token, or a wrong one) is budgeted per address.
+        if Self.unauthenticatedRoutes.contains(request.pathSegments), let refusal = limiter.refusal(for: request.remoteAddress) {
+            return refusal
+        }
+        let response = await route(request)
+        if response.status == 401, let refusal = limiter.refusal(for: request.remoteAddress) {
+            return refusal
+        }
+        return hidingInternalDetail(response, of: request)
+    }
+
+    /// A 500's detail (store errors, token-check failures, paths) goes to the log under the
+    /// request id; the caller gets only the id.
+    func hidingInternalDetail(_ response: APIResponse, of request: APIRequest) -> APIResponse {
+        guard response.status >= 500, response.status != 503 else { return response }
+        let detail = (try? APIJSON.decoder().decode(APIErrorBody.self, from: .init(response.body)))?.message
+        configuration.log(
+            "api: \(request.method) \(request.path) failed with \(response.status) (request.id=\(request.requestID)): "
+                + (detail ?? String(decoding: response.body.prefix(1_024), as: UTF8.self)))
+        var hidden = APIResponse.json(
+            APIErrorBody(error: "internal", message: "internal error", requestID: request.requestID),
+            status: response.status)
+        hidden.headers = response.headers
+        return hidden
+    }
+
+    /// The routes that need no token.
+    static let unauthenticatedRoutes: Set<[String]> = [
+        ["healthz"], ["install.sh"], ["download", "drover-agent"], ["download", "drover-agent.sha256"],
+    ]
+
+    private func route(_ request: APIRequest) async -> APIResponse {
         let segments = request.pathSegments
         let method = request.method
         switch segments {
@@ -52,10 +88,9 @@ public struct DroverRouter: Router {
                     configuration.installScriptPath, contentType: "text/x-shellscript; charset=utf-8",
                     what: "install script")
             }
-        case ["download", "drover-agent"]:
-            return only(["GET"], method) {
-                serveFile(configuration.agentBinaryPath, contentType: "application/octet-stream", what: "agent binary")
-            }
+        case ["download", "drover-agent"], ["download", "drover-agent.sha256"]:
+            guard method == "GET" else { return methodNotAllowed(["GET"]) }
+            return await agentBinary(checksumOnly: segments[1] == "drover-agent.sha256")
         case ["v1", "hosts"]:
             return only(["GET"], method) { listHosts(request) }
         case let s where s.count == 3 && s[0] == "v1" && s[1] == "hosts":
@@ -141,5 +176,27 @@ public struct DroverRouter: Router {
             return .error(status: 500, code: "internal", message: "the \(what) could not be read")
         }
         return APIResponse(status: 200, contentType: contentType, body: bytes)
+    }
+}
+
+extension DroverRouter {
+    /// `GET /download/drover-agent` (streamed, with `X-Drover-SHA256`) or its checksum line,
+    /// `<hex>  drover-agent` as `sha256sum` prints it.
+    func agentBinary(checksumOnly: Bool) async -> APIResponse {
+        guard let path = configuration.agentBinaryPath else {
+            return .error(status: 404, code: "not_found", message: "this controller serves no agent binary")
+        }
+        guard let version = FileVersion.of(path), let digest = await digests.sha256(path: path, version: version) else {
+            return .error(status: 500, code: "internal", message: "the agent binary at \(path) could not be read")
+        }
+        if checksumOnly {
+            return APIResponse(
+                status: 200, contentType: "text/plain; charset=utf-8", body: Array("\(digest)  drover-agent\n".utf8))
+        }
+        var response = APIResponse(
+            status: 200, contentType: "application/octet-stream", headers: [APIHeader("X-Drover-SHA256", digest)],
+            body: [])
+        response.file = APIFileBody(path: path, size: version.size)
+        return response
     }
 }

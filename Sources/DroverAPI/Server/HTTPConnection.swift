@@ -66,7 +66,7 @@ struct HTTPConnection: Sendable {
     ) async throws {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
-        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Content-Length", value: String(response.file?.size ?? Int64(response.body.count)))
         headers.add(name: "Cache-Control", value: "no-store")
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         for header in response.headers {
@@ -75,9 +75,31 @@ struct HTTPConnection: Sendable {
         let head = HTTPResponseHead(
             version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         try await outbound.write(.head(head))
-        if !response.body.isEmpty {
+        if let file = response.file {
+            try await stream(file, to: outbound)
+        } else if !response.body.isEmpty {
             try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
         }
         try await outbound.write(.end(nil))
     }
+
+    /// Writes `file` chunk by chunk; each write waits until the channel takes more (backpressure).
+    /// A file that shrank meanwhile ends the connection (the client sees a short body).
+    private func stream(
+        _ file: APIFileBody, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
+        guard let reader = FileChunkReader(path: file.path) else { throw FileStreamError.unreadable }
+        var remaining = file.size
+        while remaining > 0 {
+            let chunk = try await reader.next(limit: Int(min(remaining, Int64(FileChunkReader.chunkSize))))
+            guard !chunk.isEmpty else { throw FileStreamError.truncated }
+            remaining -= Int64(chunk.count)
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+        }
+    }
+}
+
+/// Why a streamed file body stopped early.
+enum FileStreamError: Error {
+    case unreadable, truncated
 }
