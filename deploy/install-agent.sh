@@ -139,6 +139,10 @@ ExecStart=/usr/local/bin/drover-agent
 Restart=always
 RestartSec=5s
 TimeoutStopSec=45s
+# Every proxied connection holds two descriptors (client and backend) and each service's
+# proxy admits 2,000 clients by default: the default soft limit of 1,024 would starve the
+# agent (controller session, engine calls, health checks) long before that.
+LimitNOFILE=65536
 # Key, certificates and the local journal live here (0700).
 StateDirectory=drover-agent
 StateDirectoryMode=0700

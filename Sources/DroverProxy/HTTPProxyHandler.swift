@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Forwards one client connection's HTTP/1.1 requests, each to a backend chosen for that
 /// request, over pooled keep-alive upstream connections on the same event loop. Bodies stream
@@ -47,6 +48,11 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     private var attempts: UInt64 = 0
     /// The write of the last response's end, so closing waits for the response to go out.
     private var lastResponseEnd: EventLoopFuture<Void>?
+    /// Since when the connection has waited for what it waits for now: the head (from the
+    /// connection's start, or a later head's first byte), the next request, or body progress.
+    private var since = NIODeadline.now()
+    /// Whether a request has finished on this connection (waiting for the next is idling).
+    private var finishedOne = false
 
     init(loop: ProxyLoopState) {
         self.loop = loop
@@ -64,6 +70,50 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
 
     func closeWhenIdle() {
         if case .idle = phase, requestBody == nil { context?.close(promise: nil) }
+    }
+
+    func expire(now: NIODeadline) {
+        guard !closeRequested, let context else { return }
+        if requestBody != nil {
+            // Reading held back by the proxy (a slow backend) is not the client's stall.
+            guard !readPending, now - since >= loop.bodyTimeout else { return }
+            loop.limit.bodyTimeouts.add(1, ordering: .relaxed)
+            bodyTimedOut(context: context)
+            return
+        }
+        guard case .idle = phase else { return }  // a response is on its way
+        if inbound.readableBytes > 0 || !finishedOne {
+            guard now - since >= loop.headTimeout else { return }
+            loop.limit.headTimeouts.add(1, ordering: .relaxed)
+            answerBadRequest(.requestTimeout, context: context)
+        } else {
+            guard now - since >= loop.idleTimeout else { return }
+            loop.limit.idleTimeouts.add(1, ordering: .relaxed)
+            closeRequested = true
+            context.close(promise: nil)
+        }
+    }
+
+    /// A request body stalled: the backend has part of it, so both connections close; the
+    /// client gets a 408 if nothing of a response went out yet.
+    private func bodyTimedOut(context: ChannelHandlerContext) {
+        requestBody = nil
+        var answered = false
+        if case .answeredLocally = phase { answered = true }
+        if let exchange {
+            self.exchange = nil
+            exchange.upstream?.owner = nil
+            exchange.upstream?.close()
+            record(exchange, status: 408, failed: false)
+            answered = answered || exchange.responseStarted
+        }
+        phase = .idle
+        if answered {
+            closeRequested = true
+            context.close(promise: nil)
+        } else {
+            answerBadRequest(.requestTimeout, context: context)
+        }
     }
 
     // MARK: Channel events
@@ -100,6 +150,11 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if closeRequested { return }
+        if requestBody != nil {
+            since = .now()  // body progress
+        } else if finishedOne, inbound.readableBytes == 0, case .idle = phase {
+            since = .now()  // a later request's head starts
+        }
         if inbound.readableBytes == 0 {
             inbound = unwrapInboundIn(data)
         } else {
@@ -161,6 +216,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
                 let request = inbound.withUnsafeReadableBytes { prepareRequest($0, context: context) }
                 inbound.moveReaderIndex(forwardBy: head.length)
                 startRequest(request, context: context)
+                since = .now()
                 requestBody = HTTP1BodyCursor(framing)
                 if requestBody!.isComplete {
                     requestBody = nil
@@ -214,8 +270,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         answerBadRequest(.badRequest, context: context)
     }
 
-    /// Answers a request that cannot be parsed with a 400 (or 431 for an oversized head) and
-    /// closes, as NIO's `HTTPServerProtocolErrorHandler` does.
+    /// Answers a request that cannot be parsed with a 400 (431 for an oversized head, 408 for
+    /// one too slow) and closes, as NIO's `HTTPServerProtocolErrorHandler` does.
     private func answerBadRequest(_ status: LocalStatus, context: ChannelHandlerContext) {
         closeRequested = true
         inbound = ByteBuffer()
@@ -383,6 +439,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         upstream.flush()
         if readPending, upstream.isWritable, let context {
             readPending = false
+            since = .now()
             context.read()
         }
     }
@@ -528,6 +585,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         guard let exchange else { return }
         self.exchange = nil
         phase = .idle
+        finishedOne = true
+        since = .now()
         record(exchange, status: exchange.status, failed: false)
         if let upstream = exchange.upstream {
             upstream.owner = nil
@@ -542,6 +601,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
 
     private func finishLocally(keepAlive: Bool, context: ChannelHandlerContext) {
         phase = .idle
+        finishedOne = true
+        since = .now()
         if !keepAlive || loop.closing {
             closeAfterResponse(context: context)
         } else {
@@ -554,6 +615,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     private func resumeReading(context: ChannelHandlerContext) {
         guard readPending, !(awaitingResponse && inbound.readableBytes > 0) else { return }
         readPending = false
+        since = .now()
         context.read()
     }
 
@@ -567,6 +629,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     /// The statuses the proxy answers itself.
     enum LocalStatus {
         case badRequest
+        case requestTimeout
         case requestHeaderFieldsTooLarge
         case methodNotAllowed
         case badGateway
@@ -576,6 +639,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, ProxyConnection {
         var text: StaticString {
             switch self {
             case .badRequest: "400 Bad Request"
+            case .requestTimeout: "408 Request Timeout"
             case .requestHeaderFieldsTooLarge: "431 Request Header Fields Too Large"
             case .methodNotAllowed: "405 Method Not Allowed"
             case .badGateway: "502 Bad Gateway"

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A client connection as its event loop's ``ProxyLoopState`` sees it: what it is forwarding
 /// to, and how to end it. Only touched on that event loop.
 protocol ProxyConnection: AnyObject {
@@ -7,4 +9,6 @@ protocol ProxyConnection: AnyObject {
     func forceClose()
     /// Closes now if idle, otherwise after the request in flight.
     func closeWhenIdle()
+    /// Ends the connection if a deadline of the proxy's limits passed by `now`.
+    func expire(now: NIODeadline)
 }

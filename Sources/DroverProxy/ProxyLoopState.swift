@@ -7,6 +7,14 @@ final class ProxyLoopState {
     let configuration: ServiceProxyConfiguration
     let stats: VersionStats.Shard
     let pool: UpstreamPool
+    /// The service's connection count and the limits' counters, shared by every loop.
+    let limit: ConnectionLimit
+    let eventLoop: any EventLoop
+    /// The limits as NIO time amounts, converted once.
+    let headTimeout: TimeAmount
+    let idleTimeout: TimeAmount
+    let bodyTimeout: TimeAmount
+    private var sweepTask: RepeatedTask?
     private(set) var selector: RouteSelector
     /// Resolved backend addresses by backend id (IP literals parse once per table, not per request).
     private(set) var addresses: [String: SocketAddress] = [:]
@@ -16,8 +24,16 @@ final class ProxyLoopState {
     private var random: SplitMix64
     private var connections: [ObjectIdentifier: any ProxyConnection] = [:]
 
-    init(configuration: ServiceProxyConfiguration, selector: RouteSelector, stats: VersionStats.Shard, seed: UInt64) {
+    init(
+        configuration: ServiceProxyConfiguration, selector: RouteSelector, stats: VersionStats.Shard, seed: UInt64,
+        limit: ConnectionLimit, eventLoop: any EventLoop
+    ) {
         self.configuration = configuration
+        self.limit = limit
+        self.eventLoop = eventLoop
+        headTimeout = configuration.limits.headTimeout.timeAmount
+        idleTimeout = configuration.limits.idleTimeout.timeAmount
+        bodyTimeout = configuration.limits.bodyTimeout.timeAmount
         self.stats = stats
         self.pool = UpstreamPool(maxIdlePerBackend: configuration.maxIdleConnectionsPerBackend)
         self.selector = selector
@@ -90,8 +106,30 @@ final class ProxyLoopState {
         for connection in Array(connections.values) { connection.closeWhenIdle() }
     }
 
+    /// Starts checking the connections' deadlines every ``ServiceProxyConfiguration/Limits``
+    /// sweep interval: one repeating task per loop rather than a timer per connection, so a
+    /// request schedules (and allocates) nothing.
+    func startSweeping() {
+        guard sweepTask == nil, !closing else { return }
+        let interval = configuration.limits.sweepInterval.timeAmount
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        sweepTask = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            bound.value.sweep()
+        }
+    }
+
+    /// Ends the connections whose deadline passed.
+    func sweep() {
+        guard !connections.isEmpty else { return }
+        let now = NIODeadline.now()
+        // A copy: an expiring connection unregisters itself while this goes on.
+        for connection in Array(connections.values) { connection.expire(now: now) }
+    }
+
     /// Closes every connection and pooled upstream connection now.
     func closeAll() {
+        sweepTask?.cancel()
+        sweepTask = nil
         closing = true
         for connection in Array(connections.values) { connection.forceClose() }
         pool.closeIdle { _ in true }

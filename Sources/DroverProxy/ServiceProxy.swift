@@ -24,6 +24,7 @@ public final class ServiceProxy: Sendable {
     private let group: any EventLoopGroup
     private let loops: [ObjectIdentifier: NIOLoopBoundBox<ProxyLoopState>]
     private let state: Mutex<State>
+    private let limit: ConnectionLimit
 
     private struct State {
         var table: RoutingTable
@@ -49,13 +50,15 @@ public final class ServiceProxy: Sendable {
         let stats = VersionStats(shardCount: eventLoops.count)
         self.stats = stats
         let selector = RouteSelector(table: table)
+        let limit = ConnectionLimit(maximum: configuration.limits.maxConnections)
+        self.limit = limit
         var seeds = SystemRandomNumberGenerator()
         var loops: [ObjectIdentifier: NIOLoopBoundBox<ProxyLoopState>] = [:]
         for (index, eventLoop) in eventLoops.enumerated() {
             loops[ObjectIdentifier(eventLoop)] = NIOLoopBoundBox.makeBoxSendingValue(
                 ProxyLoopState(
                     configuration: configuration, selector: selector, stats: stats.shards[index],
-                    seed: seeds.next()),
+                    seed: seeds.next(), limit: limit, eventLoop: eventLoop),
                 eventLoop: eventLoop)
         }
         self.loops = loops
@@ -65,6 +68,9 @@ public final class ServiceProxy: Sendable {
     public var table: RoutingTable {
         state.withLock { $0.table }
     }
+
+    /// How often the timeouts and the connection cap acted since the proxy started.
+    public var limitCounters: ProxyLimitCounters { limit.counters }
 
     /// The port the proxy listens on, once started.
     public var localPort: Int? {
@@ -83,8 +89,17 @@ public final class ServiceProxy: Sendable {
         }
         let loops = self.loops
         let mode = configuration.mode
+        let limit = self.limit
+        if mode == .http { _ = await onEveryLoop { $0.startSweeping() } }
         let channel = try await ServerBootstrap(group: group)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptLimitHandler(limit: limit))
+                }
+            }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // One accept per read, so accepting stops exactly at the connection cap.
+            .serverChannelOption(.maxMessagesPerRead, value: 1)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: mode == .tcp)

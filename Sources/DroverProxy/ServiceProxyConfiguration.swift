@@ -22,6 +22,8 @@ public struct ServiceProxyConfiguration: Sendable, Hashable {
     public var addForwardedFor: Bool
     /// Listen backlog.
     public var backlog: Int
+    /// Timeouts and the connection cap that bound what one client can hold.
+    public var limits: Limits
 
     /// A configuration with defaults that suit a service's public port.
     public init(
@@ -31,7 +33,8 @@ public struct ServiceProxyConfiguration: Sendable, Hashable {
         connectTimeout: Duration = .seconds(2),
         maxIdleConnectionsPerBackend: Int = 64,
         addForwardedFor: Bool = true,
-        backlog: Int = 1024
+        backlog: Int = 1024,
+        limits: Limits = Limits()
     ) {
         self.host = host
         self.port = port
@@ -40,5 +43,6 @@ public struct ServiceProxyConfiguration: Sendable, Hashable {
         self.maxIdleConnectionsPerBackend = maxIdleConnectionsPerBackend
         self.addForwardedFor = addForwardedFor
         self.backlog = backlog
+        self.limits = limits
     }
 }

@@ -35,6 +35,9 @@ final class TCPProxyHandler: ChannelDuplexHandler, ProxyConnection {
     /// for it (up to the timeout).
     func closeWhenIdle() {}
 
+    /// TCP connections have no request heads or bodies to time; only the connection cap applies.
+    func expire(now: NIODeadline) {}
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         loop.register(self)

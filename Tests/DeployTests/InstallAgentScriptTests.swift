@@ -256,6 +256,7 @@ struct InstallAgentScriptTests {
             contentsOf: repositoryRoot.appendingPathComponent("deploy/systemd/drover-agent.service"), encoding: .utf8)
         #expect(agent.contains("EnvironmentFile=/etc/drover/agent.env"))
         #expect(agent.contains("CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n"))
+        #expect(agent.contains("\nLimitNOFILE=65536\n"), "the proxy needs more than the default 1,024 descriptors")
     }
 
     @Test("systemd-analyze verify accepts both units (when systemd-analyze is installed)")

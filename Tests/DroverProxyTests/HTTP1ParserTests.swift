@@ -79,6 +79,11 @@ import Testing
         "GET /\r\n\r\n",
         "G(T / HTTP/1.1\r\n\r\n",
         "\r\n",
+        // A Connection header naming a framing or routing field, anywhere, in any case.
+        "POST / HTTP/1.1\r\nconnection: content-length\r\ncontent-length: 5\r\n\r\n",
+        "POST / HTTP/1.1\r\nConnection: close,Content-Length \r\ncontent-length: 5\r\n\r\n",
+        "POST / HTTP/1.1\r\nconnection: keep-alive\r\nconnection: x-a, TRANSFER-ENCODING\r\n\r\n",
+        "GET / HTTP/1.1\r\nhost: a\r\nconnection: Host\r\n\r\n",
     ])
     func malformedRequestsAreRefused(_ text: String) {
         #expect(throws: HTTP1ParseError.self) { try parseRequest(text) }
@@ -174,6 +179,27 @@ import Testing
         #expect(
             String(buffer: out)
                 == "GET /x HTTP/1.1\r\nHost: a\r\nX-Other: o\r\nx-forwarded-for: 10.0.0.1, 127.0.0.9\r\n\r\n")
+    }
+
+    @Test func responsesNamingTheirFramingInConnectionAreRefused() {
+        // The writer would drop the length while the body still followed: the client's next read desyncs.
+        #expect(throws: HTTP1ParseError.self) {
+            try parseResponse("HTTP/1.1 200 OK\r\nconnection: content-length\r\ncontent-length: 2\r\n\r\n")
+        }
+        #expect(throws: HTTP1ParseError.self) {
+            try parseResponse("HTTP/1.1 200 OK\r\nconnection: x, transfer-encoding\r\ntransfer-encoding: chunked\r\n\r\n")
+        }
+    }
+
+    @Test func connectionNamingOtherFieldsIsAcceptedAndTheyAreDropped() throws {
+        let text = "POST / HTTP/1.1\r\nConnection: x-a, content-lengthy\r\nx-a: 1\r\ncontent-lengthy: 2\r\ncontent-length: 1\r\n\r\n"
+        let head = try #require(try parseRequest(text))
+        #expect(head.requestFraming == .length(1))
+        var out = ByteBuffer()
+        Array(text.utf8).withUnsafeBytes { raw in
+            HTTP1HeadWriter.writeRequest(head, raw, forwardedFor: nil, into: &out)
+        }
+        #expect(String(buffer: out) == "POST / HTTP/1.1\r\ncontent-length: 1\r\n\r\n")
     }
 
     @Test func responseHeadGoesOutInTheClientsVersion() throws {

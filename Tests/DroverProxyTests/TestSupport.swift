@@ -156,10 +156,11 @@ struct TestFailure: Error, CustomStringConvertible {
 /// Runs `body` with a started proxy, closing it on every path.
 func withProxy<T>(
     _ table: RoutingTable, mode: ServiceProxyConfiguration.Mode = .http,
+    limits: ServiceProxyConfiguration.Limits = .init(),
     _ body: (ServiceProxy, Int) async throws -> T
 ) async throws -> T {
     let proxy = try ServiceProxy(
-        configuration: ServiceProxyConfiguration(host: "127.0.0.1", port: 0, mode: mode), table: table)
+        configuration: ServiceProxyConfiguration(host: "127.0.0.1", port: 0, mode: mode, limits: limits), table: table)
     do {
         let port = try await proxy.start()
         let result = try await body(proxy, port)

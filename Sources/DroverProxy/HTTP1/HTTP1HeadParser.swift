@@ -8,7 +8,8 @@ package enum HTTP1ParseError: Error, Equatable {
 
 /// Parses HTTP/1.0 and 1.1 message heads strictly (RFC 9112): CRLF line ends only, no
 /// whitespace before a field's colon, no obsolete line folding, one agreed Content-Length,
-/// Transfer-Encoding and Content-Length not together in a request — the ambiguities request
+/// Transfer-Encoding and Content-Length not together in a request, no Connection header naming
+/// Content-Length, Transfer-Encoding or Host — the ambiguities request
 /// smuggling lives on are refused rather than guessed at.
 package enum HTTP1HeadParser {
     /// Heads longer than this are refused (NIO's default limit is 80 KiB; nginx's 8 KiB per line).
@@ -151,6 +152,7 @@ package enum HTTP1HeadParser {
             if twice { throw .malformed("chunked applied twice") }
             if !head.chunked && !head.otherCoding { throw .malformed("empty Transfer-Encoding") }
         case .connection:
+            var namesFraming = false
             forEachToken(bytes, field.value) { token in
                 if equalsIgnoringCase(bytes, token, "close") {
                     head.connectionClose = true
@@ -158,11 +160,22 @@ package enum HTTP1HeadParser {
                     head.connectionKeepAlive = true
                 } else {
                     head.connectionNamesOthers = true
+                    if isFramingOrRoutingName(bytes, token) { namesFraming = true }
                 }
             }
+            // A field the Connection header names is dropped on the way on, but the body it
+            // frames would still follow: the next hop would read that body as another message.
+            if namesFraming { throw .malformed("Connection names a framing or routing field") }
         default:
             break
         }
+    }
+
+    /// Whether a Connection token names Content-Length, Transfer-Encoding or Host, which must
+    /// never be treated as hop-by-hop (RFC 9110 §7.6.1).
+    private static func isFramingOrRoutingName(_ bytes: UnsafeRawBufferPointer, _ token: Range<Int>) -> Bool {
+        equalsIgnoringCase(bytes, token, "content-length") || equalsIgnoringCase(bytes, token, "transfer-encoding")
+            || equalsIgnoringCase(bytes, token, "host")
     }
 
     /// The index of the CR of the line starting at `start`; nil when its end is not there yet.
