@@ -79,13 +79,14 @@ import Testing
     @Test func aConnectionThatKeepsSendingRequestsStaysOpenPastTheIdleTimeout() async throws {
         try await withRecordingBackend { backend in
             try await withProxy(
-                RoutingTable(backends: [Backend(backend)]), limits: Self.limits(head: .seconds(30), idle: .milliseconds(400))
+                RoutingTable(backends: [Backend(backend)]), limits: Self.limits(head: .seconds(30), idle: .seconds(1))
             ) { proxy, port in
                 try await withHTTPClient(port: port) { client in
                     let clock = ContinuousClock()
                     let began = clock.now
                     var sent = 0
-                    while clock.now - began < .milliseconds(1_200) {
+                    // Gaps a tenth of the timeout (margin for a loaded test machine), for 2.5 timeouts in all.
+                    while clock.now - began < .milliseconds(2_500) {
                         let response = try await client.send(.GET, "/\(sent)")
                         #expect(response.status == 200)
                         sent += 1
@@ -119,19 +120,19 @@ import Testing
     @Test func aBodyThatKeepsMovingIsNotCutOff() async throws {
         try await withRecordingBackend { backend in
             try await withProxy(
-                RoutingTable(backends: [Backend(backend)]), limits: Self.limits(body: .milliseconds(400))
+                RoutingTable(backends: [Backend(backend)]), limits: Self.limits(body: .seconds(1))
             ) { proxy, port in
                 let text = try await withTCPClient(port: port) { client in
-                    try await client.write("POST /upload HTTP/1.1\r\nhost: a\r\ncontent-length: 12\r\nconnection: close\r\n\r\n")
-                    // 12 bytes over 1.2 s: three times the timeout in all, never a gap as long as it.
-                    for _ in 0..<12 {
+                    try await client.write("POST /upload HTTP/1.1\r\nhost: a\r\ncontent-length: 25\r\nconnection: close\r\n\r\n")
+                    // 25 bytes over 2.5 s: 2.5 times the timeout in all, never a gap near it.
+                    for _ in 0..<25 {
                         try await Task.sleep(for: .milliseconds(100))
                         try await client.write("x")
                     }
                     return try await client.readToEnd()
                 }
                 #expect(responseStatuses(text) == ["200"], "\(text)")
-                #expect(backend.requests.map(\.body) == [Array("xxxxxxxxxxxx".utf8)])
+                #expect(backend.requests.map(\.body) == [Array(String(repeating: "x", count: 25).utf8)])
                 #expect(proxy.limitCounters.bodyTimeouts == 0)
             }
         }
