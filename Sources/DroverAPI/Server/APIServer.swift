@@ -120,13 +120,13 @@ public final class APIServer: Sendable {
                         }
                         channel.closeFuture.whenComplete { _ in counter.release() }
                         try channel.pipeline.syncOperations.addHandlers([
-                            IdleStateHandler(readTimeout: idleTimeout), IdleCloseHandler(),
+                            IdleStateHandler(allTimeout: idleTimeout),
                             OpenSSLHandler(context: tlsContext), RequestBytesObserver(),
                             HTTPResponseEncoder(),
                             ByteToMessageHandler(
                                 HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
                             APIConnectionGuard(limits: guardLimits), HTTPServerPipelineHandler(),
-                            NIOHTTPResponseHeadersValidator(),
+                            NIOHTTPResponseHeadersValidator(), IdleCloseHandler(),
                         ])
                         return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                             wrappingChannelSynchronously: channel)

@@ -19,7 +19,8 @@ public struct APIServerConfiguration: Sendable {
     public var tls: TLSConfiguration
     /// Largest request body accepted; larger ones get 413 (1 MiB).
     public var maxBodyBytes: Int = 1 << 20
-    /// A connection that sends nothing for this long is closed (60 s), idle keep-alive ones included.
+    /// A connection on which nothing is read or written for this long is closed (60 s): idle
+    /// keep-alive ones, not a long download that keeps flowing.
     public var idleTimeoutSeconds: Int = 60
     /// Each request's head and body must arrive within this long of its first byte (the first
     /// request's from the connection's accept, so the TLS handshake counts too); a client that
