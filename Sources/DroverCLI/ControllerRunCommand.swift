@@ -1,4 +1,5 @@
 import ArgumentParser
+import DroverAPI
 import DroverController
 import DroverSession
 import DroverWire
@@ -49,6 +50,13 @@ struct ControllerRunCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("api-listen"), help: "Address and port of the operator HTTPS API (port 0 picks a free one).")
     var apiListen: String = "0.0.0.0:7401"
+
+    @Option(
+        name: .customLong("api-unauthenticated-rate"),
+        help: ArgumentHelp(
+            "Per client address: requests to /healthz, /install.sh and /download/… and requests refused with 401, as BURST/PER_SECOND.",
+            discussion: "Past the burst the API answers 429 with Retry-After until the budget refills."))
+    var apiUnauthenticatedRate: String = "60/10"
 
     @Option(
         name: .customLong("max-opening"),
@@ -112,6 +120,10 @@ struct ControllerRunCommand: AsyncParsableCommand {
         guard let (apiHost, apiPort) = Self.parseListen(apiListen) else {
             throw ValidationError("--api-listen must be HOST:PORT, got \(apiListen)")
         }
+        guard let unauthenticatedRate = Self.parseRate(apiUnauthenticatedRate) else {
+            throw ValidationError(
+                "--api-unauthenticated-rate must be BURST/PER_SECOND with BURST 1...1000000 and PER_SECOND 0...1000000, got \(apiUnauthenticatedRate)")
+        }
         guard maxOpening >= 1 else {
             throw ValidationError("--max-opening must be at least 1, got \(maxOpening)")
         }
@@ -127,14 +139,13 @@ struct ControllerRunCommand: AsyncParsableCommand {
             serverNames: serverNames.isEmpty ? ["localhost"] : serverNames, helloPolicy: policy,
             certificateLifetime: certificateLifetime.duration)
         configuration.maxOpeningConnections = maxOpening
+        var api = ControllerDaemon.APIOptions(
+            host: apiHost, port: apiPort, metricsRequireToken: !metricsWithoutToken,
+            installScriptPath: installScript, agentBinaryPath: agentBinary)
+        api.unauthenticatedRateLimit = unauthenticatedRate
         let daemon: ControllerDaemon
         do {
-            daemon = try ControllerDaemon(
-                configuration: configuration,
-                api: .init(
-                    host: apiHost, port: apiPort, metricsRequireToken: !metricsWithoutToken,
-                    installScriptPath: installScript, agentBinaryPath: agentBinary),
-                retention: retention)
+            daemon = try ControllerDaemon(configuration: configuration, api: api, retention: retention)
         } catch {
             throw ValidationError("cannot start the controller: \(error)")
         }
@@ -150,6 +161,15 @@ struct ControllerRunCommand: AsyncParsableCommand {
             StandardOutput.line("API listening on https://\(apiHost):\(boundAPIPort)")
             StandardOutput.line("listening on \(address.ipAddress ?? host):\(address.port ?? port)")
         }
+    }
+
+    /// `BURST/PER_SECOND`, e.g. `60/10`; nil when malformed or out of range.
+    static func parseRate(_ text: String) -> APIRateLimit? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let burst = Int(parts[0]), let perSecond = Int(parts[1]),
+            (1...1_000_000).contains(burst), (0...1_000_000).contains(perSecond)
+        else { return nil }
+        return APIRateLimit(burst: burst, perSecond: perSecond)
     }
 
     static func parseListen(_ text: String) -> (String, Int)? {

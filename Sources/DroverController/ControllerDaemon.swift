@@ -20,6 +20,8 @@ public final class ControllerDaemon: Sendable {
         public var metricsRequireToken: Bool
         public var installScriptPath: String?
         public var agentBinaryPath: String?
+        /// Per-address budget for unauthenticated routes and refused tokens.
+        public var unauthenticatedRateLimit = APIRateLimit(burst: 60, perSecond: 10)
 
         public init(
             host: String = "0.0.0.0", port: Int = 7401, metricsRequireToken: Bool = true,
@@ -65,6 +67,7 @@ public final class ControllerDaemon: Sendable {
             host: options.host, port: options.port,
             tls: service.pki.serverTLSConfiguration(denyList: TLSDenyList()))
         apiConfiguration.metricsRequireToken = options.metricsRequireToken
+        apiConfiguration.unauthenticatedRateLimit = options.unauthenticatedRateLimit
         apiConfiguration.installScriptPath = options.installScriptPath
         apiConfiguration.agentBinaryPath = options.agentBinaryPath
         let audit = service.audit
